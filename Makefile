@@ -1,0 +1,58 @@
+# Tusk: build, test, bench and demo entry points. See README.md.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+JOBS ?= 2
+BENCH ?=
+
+# Every Debian package the project needs to build, test and demo.
+DEB_PACKAGES := \
+	g++ cmake ninja-build ccache pkg-config git \
+	libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev \
+	catch2 libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev \
+	libboost-dev libboost-system-dev libssl-dev libpq-dev \
+	zlib1g-dev libzstd-dev liblz4-dev libbz2-dev \
+	postgresql-15 postgresql-client-15 pgbouncer \
+	python3 python3-kubernetes python3-yaml barman-cli-cloud \
+	iproute2 iptables util-linux procps psmisc openssl curl ca-certificates
+
+.PHONY: all deps build test unit bench demo clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v kubectl >/dev/null || echo "note: kubectl (1.32+) is not on PATH; the localkube conformance tests will be skipped" >&2
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Unit tests carry a high COST so CTest schedules them first; one CTest run
+# covers every layer so its summary line is the last thing printed.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+# Figures go to stdout as JSON lines; the build's chatter goes to stderr.
+bench:
+	@$(MAKE) --no-print-directory build >&2
+	@BUILD_DIR=$(BUILD_DIR) BENCH="$(BENCH)" test/bench/run
+
+demo: build
+	@echo "make demo: not available yet. The demo runs a Cluster on the embedded localkube," >&2
+	@echo "which needs the operator (tusk-operator) and localkube's kubelet; neither exists yet." >&2
+	@exit 2
+
+clean:
+	rm -rf $(BUILD_DIR)
