@@ -1,0 +1,153 @@
+#include "common/api/cluster.h"
+
+#include <catch2/catch.hpp>
+
+namespace tusk::api {
+namespace {
+
+Json Manifest() {
+  return Json::parse(R"({
+    "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+    "metadata": {"name": "cluster-example", "namespace": "default", "resourceVersion": "7",
+                 "labels": {"team": "db"}},
+    "spec": {
+      "instances": 3,
+      "storage": {"size": "1Gi", "futureStorageKnob": true},
+      "postgresql": {"parameters": {"max_connections": "200"}},
+      "monitoring": {"enablePodMonitor": false},
+      "someFieldFromANewerCRD": {"x": [1, 2, 3]},
+      "externalClusters": [{"name": "origin", "connectionParameters": {"host": "a"}, "sslKey": {"name": "k", "key": "tls.key"}}]
+    },
+    "status": {"currentPrimary": "cluster-example-1", "instances": 3}
+  })");
+}
+
+TEST_CASE("Cluster fields are read from a CloudNativePG manifest") {
+  auto c = ClusterFromJson(Manifest());
+  REQUIRE(c.ok());
+  CHECK(c->metadata.name == "cluster-example");
+  CHECK(c->metadata.namespace_ == "default");
+  CHECK(c->spec.instances == 3);
+  CHECK(c->spec.storage_size == "1Gi");
+  CHECK(c->spec.parameters->at("max_connections") == "200");
+  CHECK(c->status.current_primary == "cluster-example-1");
+  REQUIRE(c->spec.external_clusters.has_value());
+  CHECK((*c->spec.external_clusters)[0].name == "origin");
+}
+
+TEST_CASE("Unknown fields survive a read-modify-write") {
+  auto c = ClusterFromJson(Manifest());
+  REQUIRE(c.ok());
+  c->spec.instances = 5;
+  c->status.target_primary = "cluster-example-2";
+  (*c->spec.external_clusters)[0].connection_parameters = std::map<std::string, std::string>{{"host", "b"}};
+  Json out = ToJson(*c);
+  CHECK(out["spec"]["instances"] == 5);
+  CHECK(out["status"]["targetPrimary"] == "cluster-example-2");
+  CHECK(out["spec"]["someFieldFromANewerCRD"]["x"].size() == 3);
+  CHECK(out["spec"]["storage"]["futureStorageKnob"] == true);
+  CHECK(out["spec"]["monitoring"]["enablePodMonitor"] == false);
+  CHECK(out["spec"]["externalClusters"][0]["sslKey"]["key"] == "tls.key");
+  CHECK(out["spec"]["externalClusters"][0]["connectionParameters"]["host"] == "b");
+  CHECK(out["metadata"]["labels"]["team"] == "db");
+}
+
+TEST_CASE("Clearing a modelled field removes it from the output") {
+  auto c = ClusterFromJson(Manifest());
+  REQUIRE(c.ok());
+  c->spec.parameters.reset();
+  Json out = ToJson(*c);
+  CHECK_FALSE(out["spec"]["postgresql"].contains("parameters"));
+}
+
+TEST_CASE("A wrongly typed field is rejected naming the field") {
+  Json doc = Manifest();
+  doc["spec"]["instances"] = "three";
+  auto c = ClusterFromJson(doc);
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(c.status().message(), Catch::Contains("spec.instances"));
+  CHECK_THAT(c.status().message(), Catch::Contains("integer"));
+}
+
+TEST_CASE("Defaults follow the CloudNativePG CRD and webhook") {
+  auto c = ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"},"spec":{"instances":1,"storage":{"size":"1Gi"}}})"));
+  REQUIRE(c.ok());
+  ApplyDefaults(&*c);
+  const auto& s = c->spec;
+  CHECK(s.postgres_uid == 26);
+  CHECK(s.start_delay == 3600);
+  CHECK(s.stop_delay == 1800);
+  CHECK(s.smart_shutdown_timeout == 180);
+  CHECK(s.switchover_delay == 3600);
+  CHECK(s.primary_update_strategy == "unsupervised");
+  CHECK(s.primary_update_method == "restart");
+  CHECK(s.log_level == "info");
+  CHECK(s.lease_duration == 15);
+  CHECK(s.lease_renew_deadline == 10);
+  CHECK(s.lease_retry_period == 2);
+  CHECK(s.ha_slot_prefix == "_cnpg_");
+  CHECK(s.image_name == kDefaultPostgresImage);
+  CHECK(s.initdb_database == "app");
+  CHECK(s.initdb_owner == "app");
+  Json out = ToJson(*c);
+  CHECK(out["spec"]["bootstrap"]["initdb"]["database"] == "app");
+  CHECK(ValidateStatus(*c).ok());
+}
+
+TEST_CASE("Defaults never override what the user set") {
+  auto c = ClusterFromJson(Json::parse(
+      R"({"metadata":{"name":"pg"},"spec":{"instances":2,"stopDelay":30,"bootstrap":{"initdb":{"database":"shop"}}}})"));
+  REQUIRE(c.ok());
+  ApplyDefaults(&*c);
+  CHECK(c->spec.stop_delay == 30);
+  CHECK(c->spec.initdb_database == "shop");
+  CHECK(c->spec.initdb_owner == "shop");
+}
+
+TEST_CASE("Validation names the field and uses CloudNativePG's messages") {
+  auto c = ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"},"spec":{
+      "instances": 2, "maxSyncReplicas": 2, "minSyncReplicas": 3,
+      "imageName": "ghcr.io/cloudnative-pg/postgresql:latest",
+      "storage": {"size": "1Gi"},
+      "bootstrap": {"initdb": {}, "pg_basebackup": {"source": "nowhere"}}}})"));
+  REQUIRE(c.ok());
+  FieldErrors errs = Validate(*c);
+  std::string all = errs.ToStatus("Cluster", "pg").message();
+  CHECK_THAT(all, Catch::StartsWith("Cluster \"pg\" is invalid: ["));
+  CHECK_THAT(all, Catch::Contains("spec.maxSyncReplicas: Invalid value: 2: maxSyncReplicas must be lower than the number of instances"));
+  CHECK_THAT(all, Catch::Contains("spec.minSyncReplicas: Invalid value: 3: minSyncReplicas cannot be greater than maxSyncReplicas"));
+  CHECK_THAT(all, Catch::Contains("spec.imageName: Invalid value: \"ghcr.io/cloudnative-pg/postgresql:latest\": Can't use 'latest'"));
+  CHECK_THAT(all, Catch::Contains("spec.bootstrap: Invalid value: \"object\": Only one bootstrap method can be specified at a time"));
+  CHECK_THAT(all, Catch::Contains("spec.bootstrap.pg_basebackup.source: Invalid value: \"nowhere\": External cluster nowhere not found"));
+}
+
+TEST_CASE("Validation rejects bad names, missing storage and single-instance supervised updates") {
+  auto c = ClusterFromJson(Json::parse(
+      R"({"metadata":{"name":"Bad_Name"},"spec":{"instances":1,"primaryUpdateStrategy":"supervised"}})"));
+  REQUIRE(c.ok());
+  auto errs = Validate(*c);
+  std::string all = errs.ToStatus("Cluster", "Bad_Name").message();
+  CHECK_THAT(all, Catch::Contains("metadata.name: Invalid value: \"Bad_Name\": cluster name must be a valid DNS label"));
+  CHECK_THAT(all, Catch::Contains("spec.storage.size: Required value: Size not configured."));
+  CHECK_THAT(all, Catch::Contains("supervised update strategy is not allowed for clusters with a single instance"));
+}
+
+TEST_CASE("Lease timings must nest: lease > renew > 1.2 x retry") {
+  auto c = ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"},"spec":{"instances":1,"storage":{"size":"1Gi"},
+      "primaryLease":{"leaseDurationSeconds":10,"renewDeadlineSeconds":10,"retryPeriodSeconds":9}}})"));
+  REQUIRE(c.ok());
+  std::string all = ValidateStatus(*c).message();
+  CHECK_THAT(all, Catch::Contains("spec.primaryLease.leaseDurationSeconds"));
+  CHECK_THAT(all, Catch::Contains("spec.primaryLease.renewDeadlineSeconds"));
+}
+
+TEST_CASE("imageName and imageCatalogRef are mutually exclusive") {
+  auto c = ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"},"spec":{"instances":1,"storage":{"size":"1Gi"},
+      "imageName":"postgres:16.2","imageCatalogRef":{"apiGroup":"postgresql.cnpg.io","kind":"ImageCatalog","name":"c","major":16}}})"));
+  REQUIRE(c.ok());
+  CHECK_THAT(ValidateStatus(*c).message(), Catch::Contains("imageName and imageCatalogRef are mutually exclusive"));
+}
+
+}  // namespace
+}  // namespace tusk::api
