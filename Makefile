@@ -9,7 +9,7 @@ DEB_PACKAGES := \
 	g++ cmake ninja-build ccache pkg-config git \
 	libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev \
 	catch2 libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev \
-	libboost-dev libboost-system-dev libssl-dev libpq-dev \
+	libboost-dev libboost-system-dev libssl-dev libpq-dev libyaml-dev \
 	zlib1g-dev libzstd-dev liblz4-dev libbz2-dev \
 	postgresql-15 postgresql-client-15 pgbouncer \
 	python3 python3-kubernetes python3-yaml barman-cli-cloud \
