@@ -8,7 +8,8 @@ Informer::Informer(KubeClient& client, Clock& clock, InformerOptions options)
     : client_(client),
       clock_(clock),
       options_(std::move(options)),
-      log_("informer", {{"resource", options_.resource.GroupResource()}}) {}
+      log_("informer", {{"resource", options_.resource.GroupResource()}}),
+      sleeper_(clock) {}
 
 Informer::~Informer() { Stop(); }
 
@@ -26,6 +27,7 @@ void Informer::Stop() {
     stopping_ = true;
     if (canceller_ != nullptr) canceller_->Cancel();
   }
+  sleeper_.Interrupt();
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -42,24 +44,6 @@ std::string Informer::last_resource_version() const {
 
 void Informer::Notify(EventKind kind, const CachedObject* old, const CachedObject& current) {
   for (const auto& h : handlers_) h(kind, old, current);
-}
-
-bool Informer::Backoff(Duration d) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (stopping_) return false;
-  timer_fired_ = false;
-  TimerId id = clock_.AddTimer(clock_.Now() + d, [this] {
-    std::lock_guard<std::mutex> inner(mu_);
-    timer_fired_ = true;
-    cv_.notify_all();
-  });
-  cv_.wait(lock, [&] { return timer_fired_ || stopping_; });
-  if (!timer_fired_) {
-    lock.unlock();
-    clock_.CancelTimer(id);
-    return false;
-  }
-  return true;
 }
 
 Status Informer::ListAll() {
@@ -162,7 +146,7 @@ void Informer::Run() {
       Status st = ListAll();
       if (!st.ok()) {
         log_.Warn("list failed, retrying", {{"error", st.ToString()}});
-        if (!Backoff(backoff)) return;
+        if (!sleeper_.SleepFor(backoff)) return;
         backoff = std::min(backoff * 2, options_.max_backoff);
         continue;
       }
@@ -181,7 +165,7 @@ void Informer::Run() {
       continue;
     }
     log_.Warn("watch failed, reconnecting", {{"error", st.ToString()}});
-    if (!Backoff(backoff)) return;
+    if (!sleeper_.SleepFor(backoff)) return;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }

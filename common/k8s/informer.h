@@ -17,6 +17,7 @@
 #include "common/base/clock.h"
 #include "common/k8s/kube_client.h"
 #include "common/k8s/object_cache.h"
+#include "common/k8s/sleeper.h"
 #include "common/k8s/workqueue.h"
 #include "common/log/log.h"
 
@@ -68,8 +69,6 @@ class Informer {
   void Run();
   Status ListAll();
   Status WatchOnce();
-  // Waits `d` on the clock; false if stopped meanwhile.
-  bool Backoff(Duration d);
   void Notify(EventKind kind, const CachedObject* old, const CachedObject& current);
 
   KubeClient& client_;
@@ -83,7 +82,7 @@ class Informer {
   std::condition_variable cv_;
   std::string resource_version_;
   bool stopping_ = false;
-  bool timer_fired_ = false;
+  Sleeper sleeper_;
   WatchCanceller* canceller_ = nullptr;
   std::thread thread_;
   std::atomic<bool> synced_{false};
