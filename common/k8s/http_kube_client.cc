@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include "common/k8s/json_scan.h"
 
 namespace tusk::k8s {
 namespace {
@@ -349,27 +348,12 @@ Status HttpKubeClient::Watch(const ResourceRef& ref, const ListOptions& options,
   bool stopped_by_handler = false;
 
   auto handle_line = [&](std::string_view line) -> bool {
-    std::string_view type = UnquotedMember(line, "type");
-    std::string_view object = TopLevelMember(line, "object");
-    WatchEvent ev{WatchEvent::Type::kAdded, object};
-    if (type == "ADDED") {
-      ev.type = WatchEvent::Type::kAdded;
-    } else if (type == "MODIFIED") {
-      ev.type = WatchEvent::Type::kModified;
-    } else if (type == "DELETED") {
-      ev.type = WatchEvent::Type::kDeleted;
-    } else if (type == "BOOKMARK") {
-      ev.type = WatchEvent::Type::kBookmark;
-    } else if (type == "ERROR") {
-      Json st = Json::parse(object, nullptr, false);
-      int code = st.is_object() ? st.value("code", 500) : 500;
-      stream_status = StatusFromResponse(code, std::string(object), "GET");
-      return false;
-    } else {
-      stream_status = InternalError("unexpected watch event: " + std::string(line.substr(0, 200)));
+    StatusOr<WatchEvent> ev = ParseWatchLine(line);
+    if (!ev.ok()) {
+      stream_status = ev.status();
       return false;
     }
-    if (!handler(ev)) {
+    if (!handler(*ev)) {
       stopped_by_handler = true;
       return false;
     }

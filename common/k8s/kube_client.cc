@@ -1,5 +1,7 @@
 #include "common/k8s/kube_client.h"
 
+#include "common/k8s/json_scan.h"
+
 namespace tusk::k8s {
 
 ResourceRef ResourceRef::InNamespace(std::string ns) const {
@@ -106,6 +108,21 @@ std::string GenericMessage(int code, const std::string& body) {
 }
 
 }  // namespace
+
+StatusOr<WatchEvent> ParseWatchLine(std::string_view line) {
+  std::string_view type = UnquotedMember(line, "type");
+  std::string_view object = TopLevelMember(line, "object");
+  if (type == "ADDED") return WatchEvent{WatchEvent::Type::kAdded, object};
+  if (type == "MODIFIED") return WatchEvent{WatchEvent::Type::kModified, object};
+  if (type == "DELETED") return WatchEvent{WatchEvent::Type::kDeleted, object};
+  if (type == "BOOKMARK") return WatchEvent{WatchEvent::Type::kBookmark, object};
+  if (type == "ERROR") {
+    Json st = Json::parse(object, nullptr, false);
+    int code = st.is_object() ? st.value("code", 500) : 500;
+    return StatusFromResponse(code, std::string(object), "GET");
+  }
+  return InternalError("unexpected watch event: " + std::string(line.substr(0, 200)));
+}
 
 Status StatusFromResponse(int http_code, const std::string& body, const std::string& method) {
   Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);

@@ -126,6 +126,11 @@ class KubeClient {
   StatusOr<Json> UpdateStatus(const ResourceRef& ref, const Json& object) { return Update(ref.Status(), object); }
 };
 
+// One line of a watch stream (`{"type":"ADDED","object":{...}}`), read
+// without building a DOM; `object` points into `line`. An ERROR event becomes
+// its Status (Gone for an expired resourceVersion).
+StatusOr<WatchEvent> ParseWatchLine(std::string_view line);
+
 // Maps an HTTP error response to a Status: a metav1.Status body keeps its
 // message and reason; anything else gets client-go's generic text.
 Status StatusFromResponse(int http_code, const std::string& body, const std::string& method);
