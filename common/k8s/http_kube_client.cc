@@ -1,5 +1,7 @@
 #include "common/k8s/http_kube_client.h"
 
+#include "common/base/signals.h"
+
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -90,6 +92,9 @@ HttpKubeClient::~HttpKubeClient() = default;
 
 StatusOr<std::unique_ptr<HttpKubeClient>> HttpKubeClient::Create(const KubeConfig& config, Clock& clock,
                                                                  HttpClientOptions options) {
+  // Writes to a connection the server closed (TLS ones included) must come
+  // back as errors, not kill the process.
+  IgnoreSigpipe();
   std::unique_ptr<HttpKubeClient> c(new HttpKubeClient(config, clock, options));
   std::string rest;
   if (config.server.rfind("https://", 0) == 0) {
@@ -214,9 +219,19 @@ StatusOr<std::string> HttpKubeClient::Request(const std::string& method, const s
       req.body = body;
       auto res = conn->send(req);
       if (!res) {
-        // The connection is broken; drop it. Only reads are safe to resend.
+        // The connection is broken: drop it and the idle ones (a restarted
+        // server closed them all). A request that could not even be written
+        // never reached the server and is safe to resend whatever its
+        // method; after a failed read only reads are resent.
         last = UnavailableError(method + " " + path_and_query + ": " + TransportError(res.error()));
-        if (!idempotent) return last;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          idle_.clear();
+        }
+        const bool unsent = res.error() == httplib::Error::Write || res.error() == httplib::Error::Connection ||
+                            res.error() == httplib::Error::SSLConnection;
+        if (!idempotent && !unsent) return last;
+        if (unsent && attempt == 0) continue;  // a stale pooled connection: retry at once
       } else {
         const int code = res->status;
         Release(std::move(conn));

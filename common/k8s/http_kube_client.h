@@ -1,6 +1,7 @@
 // KubeClient over HTTP/1.1 (cpp-httplib + OpenSSL): a small pool of
 // keep-alive connections for requests, one dedicated connection per watch,
 // Retry-After honoured on 429 and 5xx, bearer tokens re-read on rotation.
+// Creating one ignores SIGPIPE process-wide (OpenSSL writes raise it).
 #pragma once
 
 #include <memory>

@@ -59,6 +59,30 @@ TEST_CASE("Get returns the object and requests reuse one keep-alive connection")
   CHECK(client->connections_opened() == 1);
 }
 
+TEST_CASE("A create on a pooled connection the server closed is resent on a new one") {
+  auto serve = [](TestServer& s, int port) {
+    s.server().Post("/api/v1/namespaces/default/configmaps", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 201;
+      res.set_content(R"({"metadata":{"name":"c"}})", "application/json");
+    });
+    s.Start(port);
+  };
+  auto first = std::make_unique<TestServer>();
+  serve(*first, 0);
+  const int port = first->port();
+  RealClock clock;
+  auto client = ClientFor(*first, clock);
+  ResourceRef cms = ConfigMapsResource().InNamespace("default");
+  REQUIRE(client->Create(cms, {{"metadata", {{"name", "c"}}}}).ok());
+  first.reset();  // the server restarts: the pooled connection is now dead
+  TestServer second;
+  serve(second, port);
+  REQUIRE(second.port() == port);
+  auto again = client->Create(cms, {{"metadata", {{"name", "c"}}}});
+  INFO(again.status().ToString());
+  CHECK(again.ok());
+}
+
 TEST_CASE("Kubernetes Status errors map to codes and keep the server's message") {
   struct Case {
     int http;
