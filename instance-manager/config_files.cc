@@ -27,6 +27,27 @@ StatusOr<std::string> WithIncludes(const std::string& pgdata) {
 
 }  // namespace
 
+std::string PostgresComplaints(const std::string& output, const std::string& strip) {
+  std::string out;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t nl = output.find('\n', start);
+    if (nl == std::string::npos) nl = output.size();
+    std::string line = output.substr(start, nl - start);
+    start = nl + 1;
+    size_t tag = std::string::npos;
+    for (const char* sev : {"LOG:", "ERROR:", "FATAL:", "DETAIL:", "HINT:"}) {
+      if (auto p = line.find(sev); p != std::string::npos && p < tag) tag = p + std::string(sev).size();
+    }
+    if (tag == std::string::npos) continue;
+    line = line.substr(tag);
+    line.erase(0, line.find_first_not_of(' '));
+    for (size_t p; !strip.empty() && (p = line.find(strip)) != std::string::npos;) line.erase(p, strip.size());
+    if (!line.empty()) out += (out.empty() ? "" : "; ") + line;
+  }
+  return out.empty() ? output : out;
+}
+
 pg::InstanceContext MakeContext(const Options& options, const pg::ClusterView& cluster, bool primary) {
   pg::InstanceContext ctx;
   ctx.pod_name = options.pod_name;
@@ -59,11 +80,8 @@ Status CheckWithPostgres(const pg::RenderedConfig& config, PgTools& tools) {
                                   "data_directory"},
                      std::chrono::seconds(30));
   if (!r.ok()) {
-    // Keep postgres's own words: "FATAL:  invalid value for parameter ...".
-    std::string msg = r.status().message();
-    if (auto p = msg.find("FATAL:"); p != std::string::npos) msg = msg.substr(p + 6);
-    msg.erase(0, msg.find_first_not_of(' '));
-    return InvalidArgumentError("postgres refuses the configuration: " + msg);
+    return InvalidArgumentError("postgres refuses the configuration: " +
+                                PostgresComplaints(r.status().message(), stage.path() + "/"));
   }
   return OkStatus();
 }

@@ -24,6 +24,11 @@ pg::InstanceContext MakeContext(const Options& options, const pg::ClusterView& c
 // "work_mem": "banana".
 Status CheckWithPostgres(const pg::RenderedConfig& config, PgTools& tools);
 
+// The messages in postgres's output ("invalid value for parameter ...;
+// configuration file "custom.conf" contains errors"), without timestamps
+// and with `strip` (the staging directory) removed.
+std::string PostgresComplaints(const std::string& output, const std::string& strip);
+
 // Writes the four files, the include lines and standby.signal (created for
 // a standby; never removed here: promotion removes it).
 Status WriteConfigFiles(const pg::RenderedConfig& config, PgTools& tools);

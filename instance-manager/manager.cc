@@ -27,6 +27,22 @@ int64_t NowUnixMs() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The postmaster writes its state into line 8 of postmaster.pid ("ready" or
+// "standby" once it accepts connections). Reading it is silent, where
+// connection attempts during startup each leave a FATAL in the log.
+bool PostmasterReady(const std::string& pgdata) {
+  auto text = ReadFile(pgdata + "/postmaster.pid");
+  if (!text.ok()) return false;
+  size_t pos = 0;
+  for (int line = 0; line < 7 && pos != std::string::npos; ++line) {
+    pos = text->find('\n', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  if (pos == std::string::npos) return false;
+  std::string state = text->substr(pos, text->find('\n', pos) - pos);
+  return state.rfind("ready", 0) == 0 || state.rfind("standby", 0) == 0;
+}
+
 }  // namespace
 
 DesiredRole DecideRole(const pg::ClusterView& cluster, const std::string& pod) {
@@ -473,7 +489,9 @@ int InstanceManager::Run(SignalFd& signals) {
       continue;
     }
     RunQueuedOps();
-    if (postmaster_.running() && !accepting_ && control_.Exec("SELECT 1").ok()) OnPostgresAccepting();
+    if (postmaster_.running() && !accepting_ && PostmasterReady(options_.pgdata) && control_.Exec("SELECT 1").ok()) {
+      OnPostgresAccepting();
+    }
     if (fds[2].revents || Clock::now() >= next_reconcile_) Reconcile();
     if (Clock::now() >= next_collect) {
       CollectStatus();

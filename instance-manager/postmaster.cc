@@ -78,10 +78,6 @@ Status Postmaster::Start() {
         ::_exit(127);
       };
       ::setpgid(0, 0);
-      // Postgres must not outlive the manager: the kubelet restarts the
-      // container, and a stray postmaster would hold the data directory.
-      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
-      if (::getppid() != parent) ::_exit(127);
       sigset_t all;
       sigemptyset(&all);
       ::sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -93,6 +89,11 @@ Status Postmaster::Start() {
       if (::dup2(out[1], 1) < 0 || ::dup2(out[1], 2) < 0) fail(errno);
       if (config_.gid && ::setgid(*config_.gid) != 0) fail(errno);
       if (config_.uid && (::setgroups(0, nullptr) != 0 || ::setuid(*config_.uid) != 0)) fail(errno);
+      // Postgres must not outlive the manager: the kubelet restarts the
+      // container, and a stray postmaster would hold the data directory.
+      // Set after the uid change, which clears the parent-death signal.
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
+      if (::getppid() != parent) ::_exit(127);
       ::execv(argv[0], argv.data());
       fail(errno);
     }
