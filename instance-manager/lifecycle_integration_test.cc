@@ -270,6 +270,36 @@ TEST_CASE("operations over gRPC and the debug HTTP endpoints") {
     CHECK_THAT(res.message(), Catch::Contains("refusing to promote"));
   }
 
+  // A parameter that needs a restart: reported as pending on the primary
+  // until the operator's Restart.
+  p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["max_connections"] = "120"; });
+  instance::v1::InstanceStatus pending;
+  REQUIRE(WaitFor([&] { return (pending = p.pg->GetStatus()).pending_restart(); }, 30s));
+  CHECK(pending.pending_restart_parameters_size() == 1);
+  CHECK(pending.pending_restart_parameters(0) == "max_connections");
+  CHECK(p.pg->SqlScalar("SHOW max_connections") == "100");
+  {
+    grpc::ClientContext ctx;
+    instance::v1::RestartRequest req;
+    REQUIRE(stub->Restart(&ctx, req, &res).ok());
+    CHECK(res.ok());
+  }
+  REQUIRE(WaitFor([&] { return p.pg->Writable(); }, 60s));
+  CHECK(p.pg->SqlScalar("SHOW max_connections") == "120");
+  CHECK(WaitFor([&] { return !p.pg->GetStatus().pending_restart(); }, 10s));
+
+  // `tusk-instance status` prints the same status as JSON.
+  SubprocessOptions so;
+  so.argv = {TUSK_INSTANCE_BIN, "status", "--pgdata", p.pg->pgdata(), "--port", std::to_string(p.pg->port()),
+             "--socket-dir", p.pg->pgdata() + "/../run", "--pod-name", "pg-1"};
+  auto out = RunSubprocess(so, 30s);
+  REQUIRE(out.ok());
+  CHECK(out->exit.success());
+  auto printed = nlohmann::json::parse(out->stdout_data, nullptr, false);
+  REQUIRE(printed.is_object());
+  CHECK(printed["role"] == "ROLE_PRIMARY");
+  CHECK(printed["postgresRunning"] == true);
+
   httplib::Client http(p.pg->http_address());
   auto get = [&](const char* path) {
     auto r = http.Get(path);

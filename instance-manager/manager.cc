@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "common/base/files.h"
@@ -282,12 +283,21 @@ Status InstanceManager::ApplyConfig(bool primary) {
   auto rendered = pg::RenderConfig(cluster_, MakeContext(options_, cluster_, primary));
   Status st = rendered.status();
   if (st.ok() && rendered->hash == applied_hash_) return OkStatus();
-  if (st.ok()) st = CheckWithPostgres(*rendered, tools_);
+  if (st.ok() && rendered->hash == refused_hash_) return InvalidArgumentError(refused_error_);
+  if (st.ok()) {
+    st = CheckWithPostgres(*rendered, tools_);
+    if (!st.ok()) refused_hash_ = rendered->hash;
+  }
   if (!st.ok()) {
-    logger_.Error("configuration refused; keeping the last good one", {{"error", st.message()}});
+    if (st.message() != refused_error_) {
+      logger_.Error("configuration refused; keeping the last good one", {{"error", st.message()}});
+    }
+    refused_error_ = st.message();
     UpdateView([&](v1::InstanceStatus* v) { v->set_config_error(st.message()); });
     return st;
   }
+  refused_hash_.clear();
+  refused_error_.clear();
   RETURN_IF_ERROR(WriteConfigFiles(*rendered, tools_));
   if (accepting_) RETURN_IF_ERROR(control_.Exec("SELECT pg_reload_conf()"));
   applied_hash_ = rendered->hash;
@@ -297,6 +307,17 @@ Status InstanceManager::ApplyConfig(bool primary) {
   });
   logger_.Info("configuration applied", {{"hash", applied_hash_}, {"primary", primary}});
   return OkStatus();
+}
+
+Status InstanceManager::RestartIfPending() {
+  ASSIGN_OR_RETURN(auto pending, control_.Query("SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings "
+                                                "WHERE pending_restart"));
+  if (pending.Scalar().empty()) return OkStatus();
+  // A standby restarts by itself; a primary reports pending_restart and
+  // waits for the operator's Restart (its update strategy decides when).
+  logger_.Info("restarting the standby to apply parameters", {{"parameters", pending.Scalar()}});
+  RETURN_IF_ERROR(StopPostgres(ShutdownMode::kFast));
+  return StartPostgres();
 }
 
 Status InstanceManager::EnsureHaSlots(bool primary) {
@@ -380,9 +401,16 @@ void InstanceManager::Reconcile() {
       st = RewindToStandby(options_, cluster_, tools_, logger_);
       if (st.ok()) applied_hash_.clear();
     }
-    if (st.ok()) {
-      // Config errors leave the files that are already there in place.
-      ApplyConfig(/*primary=*/!was_standby && role != DesiredRole::kReplica).IgnoreError();
+    if (st.ok() && role == DesiredRole::kUnchanged && !was_standby) {
+      // Mid-failover (we were primary, another pod is the target): wait
+      // for the operator to record the outcome rather than start writable.
+      SetPhase(v1::PHASE_STOPPED);
+      logger_.Info("waiting for the Cluster status to settle before starting",
+                   {{"current_primary", cluster_.current_primary}, {"target_primary", cluster_.target_primary}});
+    } else if (st.ok()) {
+      // A standby named target starts as a standby and is promoted once it
+      // accepts connections. Config errors leave the last good files.
+      ApplyConfig(/*primary=*/!PathExists(options_.pgdata + "/standby.signal")).IgnoreError();
       st = StartPostgres();
     }
   } else if (accepting_) {
@@ -399,6 +427,7 @@ void InstanceManager::Reconcile() {
       } else {
         ApplyConfig(!in_recovery).IgnoreError();  // a refusal is reported, not retried
         st = EnsureHaSlots(!in_recovery);
+        if (st.ok() && in_recovery) st = RestartIfPending();
       }
     }
   }

@@ -63,6 +63,7 @@ class InstanceManager {
   Status DemoteNow();
   Status ApplyConfig(bool primary);
   Status EnsureHaSlots(bool primary);
+  Status RestartIfPending();
   void OnPostgresAccepting();
   void BeginShutdown(ShutdownMode mode);
   void SetPhase(v1::Phase phase);
@@ -86,6 +87,9 @@ class InstanceManager {
   bool expect_exit_ = false;
   bool fenced_by_rpc_ = false;
   std::string applied_hash_;
+  // The last configuration postgres refused, so it is not re-checked (and
+  // re-logged) on every pass.
+  std::string refused_hash_, refused_error_;
   bool shutting_down_ = false;
   ShutdownMode shutdown_mode_ = ShutdownMode::kSmart;
   std::chrono::steady_clock::time_point escalate_at_, kill_at_;
