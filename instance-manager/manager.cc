@@ -262,6 +262,10 @@ Status InstanceManager::PromoteNow() {
       std::this_thread::sleep_for(milliseconds(2));
     }
     logger_.Info("promoted: accepting writes");
+    // Promotion only requests a spread checkpoint; until one completes,
+    // pg_control still shows the old timeline and a pg_rewind against this
+    // server would wrongly find nothing to rewind.
+    RETURN_IF_ERROR(control_.Exec("CHECKPOINT"));
   }
   SetPhase(v1::PHASE_RUNNING);
   UpdateView([](v1::InstanceStatus* v) { v->set_role(v1::ROLE_PRIMARY); });
