@@ -34,7 +34,7 @@ TEST_CASE("ParseStatusJson fills the postgres half of the status") {
   const char* primary = R"JSON({"in_recovery":false,"system_identifier":"7712069217665718416","timeline":2,
     "current_lsn":"0/3018588","flushed_lsn":"0/3018588","received_lsn":null,"replayed_lsn":null,
     "last_replay_ms":null,"version":"15.20","postmaster_start_ms":1795606046442,
-    "synchronous_standby_names":"ANY 1 (\"pg-2\")","pending_restart":["max_connections"],
+    "synchronous_standby_names":"ANY 1 (\"pg-2\")",
     "wal_receiver":null,
     "standbys":[{"application_name":"pg-2","client_addr":"127.0.0.1/32","state":"streaming",
       "sync_state":"quorum","sync_priority":1,"sent_lsn":"0/3018588","write_lsn":"0/3018588",
@@ -50,8 +50,6 @@ TEST_CASE("ParseStatusJson fills the postgres half of the status") {
   CHECK(s.timeline_id() == 2);
   CHECK(s.current_lsn() == "0/3018588");
   CHECK(s.received_lsn().empty());
-  CHECK(s.pending_restart());
-  CHECK(s.pending_restart_parameters(0) == "max_connections");
   REQUIRE(s.standbys_size() == 1);
   CHECK(s.standbys(0).sync_state() == v1::SYNC_STATE_QUORUM);
   CHECK(s.standbys(0).replay_lag_bytes() == 136);
@@ -62,14 +60,13 @@ TEST_CASE("ParseStatusJson fills the postgres half of the status") {
   CHECK_FALSE(s.has_wal_receiver());
 
   const char* standby = R"({"in_recovery":true,"system_identifier":"1","timeline":1,"current_lsn":null,
-    "received_lsn":"0/5000000","replayed_lsn":"0/4FFFF00","pending_restart":[],"standbys":[],"slots":[],
+    "received_lsn":"0/5000000","replayed_lsn":"0/4FFFF00","standbys":[],"slots":[],
     "wal_receiver":{"status":"streaming","sender_host":"127.0.0.1","sender_port":5432,"slot_name":"_cnpg_pg_2",
       "received_tli":1,"latest_end_lsn":"0/5000000","receipt_ms":1795606064246}})";
   // Parsing into a used message replaces the lists.
   REQUIRE(ParseStatusJson(standby, &s).ok());
   CHECK(s.role() == v1::ROLE_REPLICA);
   CHECK(s.standbys_size() == 0);
-  CHECK_FALSE(s.pending_restart());
   CHECK(s.wal_receiver().status() == "streaming");
   CHECK(s.wal_receiver().upstream_port() == 5432);
 

@@ -313,13 +313,21 @@ Status InstanceManager::ApplyConfig(bool primary) {
   return OkStatus();
 }
 
-Status InstanceManager::RestartIfPending() {
-  ASSIGN_OR_RETURN(auto pending, control_.Query("SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings "
-                                                "WHERE pending_restart"));
-  if (pending.Scalar().empty()) return OkStatus();
+Status InstanceManager::RefreshPendingRestart(bool in_recovery) {
+  ASSIGN_OR_RETURN(auto pending, control_.Query("SELECT name FROM pg_settings WHERE pending_restart ORDER BY name"));
+  std::string names;
+  UpdateView([&](v1::InstanceStatus* v) {
+    v->clear_pending_restart_parameters();
+    for (const auto& row : pending.rows) {
+      v->add_pending_restart_parameters(row[0].value_or(""));
+      names += (names.empty() ? "" : ",") + row[0].value_or("");
+    }
+    v->set_pending_restart(!pending.rows.empty());
+  });
+  if (names.empty() || !in_recovery) return OkStatus();
   // A standby restarts by itself; a primary reports pending_restart and
   // waits for the operator's Restart (its update strategy decides when).
-  logger_.Info("restarting the standby to apply parameters", {{"parameters", pending.Scalar()}});
+  logger_.Info("restarting the standby to apply parameters", {{"parameters", names}});
   RETURN_IF_ERROR(StopPostgres(ShutdownMode::kFast));
   return StartPostgres();
 }
@@ -431,7 +439,7 @@ void InstanceManager::Reconcile() {
       } else {
         ApplyConfig(!in_recovery).IgnoreError();  // a refusal is reported, not retried
         st = EnsureHaSlots(!in_recovery);
-        if (st.ok() && in_recovery) st = RestartIfPending();
+        if (st.ok()) st = RefreshPendingRestart(in_recovery);
       }
     }
   }

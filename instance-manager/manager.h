@@ -63,7 +63,8 @@ class InstanceManager {
   Status DemoteNow();
   Status ApplyConfig(bool primary);
   Status EnsureHaSlots(bool primary);
-  Status RestartIfPending();
+  // Reports parameters waiting for a restart; a standby restarts for them.
+  Status RefreshPendingRestart(bool in_recovery);
   void OnPostgresAccepting();
   void BeginShutdown(ShutdownMode mode);
   void SetPhase(v1::Phase phase);

@@ -148,13 +148,49 @@ TEST_CASE("promotion by editing the desired state, then the old primary rejoins 
   // It never became writable again: it is a standby on the new timeline,
   // streaming from pg-2, and came back through pg_rewind.
   CHECK(p1.SqlScalar("SELECT pg_is_in_recovery()") == "t");
-  CHECK(p1.SqlScalar("SELECT sender_port FROM pg_stat_wal_receiver") == std::to_string(s2.port()));
+  // (pg_rewind copies the new primary's WAL, so the row can be there
+  // before the WAL receiver has connected.)
+  CHECK(WaitFor([&] { return p1.SqlScalar("SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'") ==
+                             std::to_string(s2.port()); },
+                30s));
   CHECK(p1.SqlScalar("SELECT count(*) FROM t WHERE id = 2") == "0");  // rewound away
   CHECK(p1.LogTail(200000).find("servers diverged") != std::string::npos);
   CHECK(WaitFor([&] { return s2.SqlScalar("SELECT state FROM pg_stat_replication WHERE application_name = 'pg-1'") ==
                              "streaming"; },
                 30s));
   CHECK(p1.GetStatus().timeline_id() == 2);
+}
+
+}  // namespace tusk::testing
+
+namespace tusk::testing {
+
+TEST_CASE("a running primary that the Cluster demotes rewinds and follows the new primary") {
+  auto root = MakeTestRoot();
+  REQUIRE(root.ok());
+  ClusterFile cluster(root->Sub("cluster.json"), "pg", {"pg-1", "pg-2"}, "pg-1");
+  Instance p1(root->path(), "pg-1", &cluster), s2(root->path(), "pg-2", &cluster);
+  p1.AddPeer(s2);
+  s2.AddPeer(p1);
+  REQUIRE(p1.Init().ok());
+  REQUIRE(p1.Start().ok());
+  REQUIRE(WaitFor([&] { return p1.Writable(); }, 60s));
+  REQUIRE(p1.Sql("CREATE TABLE t (id int PRIMARY KEY)").ok());
+  REQUIRE(s2.Join().ok());
+  REQUIRE(s2.Start().ok());
+  REQUIRE(WaitFor([&] { return s2.SqlScalar("SELECT count(*) FROM t") == "0"; }, 60s));
+
+  // Both edits at once, as right after a switchover decision: pg-2 is
+  // promoted, and pg-1 (still running) must rewind against a server that
+  // was promoted a moment ago.
+  cluster.Update([](nlohmann::json& c) { c["status"]["targetPrimary"] = "pg-2"; });
+  REQUIRE(WaitFor([&] { return s2.Writable(); }, 30s));
+  cluster.Update([](nlohmann::json& c) { c["status"]["currentPrimary"] = "pg-2"; });
+  REQUIRE(s2.Sql("INSERT INTO t VALUES (1)").ok());
+  INFO(p1.LogTail());
+  CHECK(WaitFor([&] { return p1.SqlScalar("SELECT count(*) FROM t WHERE id = 1") == "1"; }, 90s));
+  CHECK(p1.SqlScalar("SELECT pg_is_in_recovery()") == "t");
+  CHECK(WaitFor([&] { return p1.SqlScalar("SELECT received_tli FROM pg_stat_wal_receiver") == "2"; }, 30s));
 }
 
 }  // namespace tusk::testing

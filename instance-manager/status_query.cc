@@ -20,21 +20,23 @@ SELECT json_build_object(
   'version', current_setting('server_version'),
   'postmaster_start_ms', (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint,
   'synchronous_standby_names', current_setting('synchronous_standby_names'),
-  'pending_restart', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM pg_settings WHERE pending_restart),
   'wal_receiver', (SELECT row_to_json(w) FROM (
       SELECT status, sender_host, sender_port, slot_name, received_tli, latest_end_lsn::text AS latest_end_lsn,
              (extract(epoch FROM last_msg_receipt_time) * 1000)::bigint AS receipt_ms
       FROM pg_stat_wal_receiver) w),
   'standbys', (SELECT coalesce(json_agg(s ORDER BY s.application_name), '[]') FROM (
-      SELECT application_name, client_addr::text AS client_addr, state, sync_state, sync_priority,
-             sent_lsn::text AS sent_lsn, write_lsn::text AS write_lsn, flush_lsn::text AS flush_lsn,
-             replay_lsn::text AS replay_lsn,
-             (extract(epoch FROM write_lag) * 1000000)::bigint AS write_lag_us,
-             (extract(epoch FROM flush_lag) * 1000000)::bigint AS flush_lag_us,
-             (extract(epoch FROM replay_lag) * 1000000)::bigint AS replay_lag_us,
+      SELECT a.application_name, a.client_addr::text AS client_addr, w.state, w.sync_state, w.sync_priority,
+             w.sent_lsn::text AS sent_lsn, w.write_lsn::text AS write_lsn, w.flush_lsn::text AS flush_lsn,
+             w.replay_lsn::text AS replay_lsn,
+             (extract(epoch FROM w.write_lag) * 1000000)::bigint AS write_lag_us,
+             (extract(epoch FROM w.flush_lag) * 1000000)::bigint AS flush_lag_us,
+             (extract(epoch FROM w.replay_lag) * 1000000)::bigint AS replay_lag_us,
              CASE WHEN r.rec THEN NULL
-                  ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint END AS replay_lag_bytes
-      FROM pg_stat_replication) s),
+                  ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), w.replay_lsn)::bigint END AS replay_lag_bytes
+      -- The functions behind pg_stat_replication, without its join over
+      -- every backend: this query runs several times a second.
+      FROM pg_stat_get_wal_senders() w
+      LEFT JOIN LATERAL pg_stat_get_activity(w.pid) a ON true) s),
   'slots', (SELECT coalesce(json_agg(sl ORDER BY sl.slot_name), '[]') FROM (
       SELECT slot_name, slot_type, active, restart_lsn::text AS restart_lsn, wal_status,
              CASE WHEN r.rec OR restart_lsn IS NULL THEN NULL
@@ -86,11 +88,6 @@ Status ParseStatusJson(const std::string& json_text, v1::InstanceStatus* out) {
     out->set_postgres_version(Str(j, "version"));
     out->set_postmaster_start_unix_ms(Int(j, "postmaster_start_ms"));
     out->set_synchronous_standby_names(Str(j, "synchronous_standby_names"));
-    out->clear_pending_restart_parameters();
-    for (const auto& p : j.value("pending_restart", json::array())) {
-      out->add_pending_restart_parameters(p.get<std::string>());
-    }
-    out->set_pending_restart(out->pending_restart_parameters_size() > 0);
     out->clear_wal_receiver();
     if (auto w = j.find("wal_receiver"); w != j.end() && w->is_object()) {
       auto* wr = out->mutable_wal_receiver();

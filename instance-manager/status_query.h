@@ -1,7 +1,8 @@
 // The instance's postgres-side status in one round trip: a single SELECT
 // returning one JSON document (recovery state, LSNs, timeline, WAL
-// receiver, walsenders, slots, pending restarts), and its pure translation
-// into the InstanceStatus message.
+// receiver, walsenders, slots), and its pure translation into the
+// InstanceStatus message. Pending restarts change only on reload and are
+// read by the manager's reconcile instead (pg_settings is costly).
 #pragma once
 
 #include <string>
