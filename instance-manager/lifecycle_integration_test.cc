@@ -79,7 +79,7 @@ std::vector<pid_t> PidsWithCmdline(const std::string& cmdline) {
 
 }  // namespace
 
-TEST_CASE("SIGTERM shuts postgres down cleanly; its log records arrive as JSON lines") {
+TEST_CASE("SIGTERM shuts postgres down cleanly and its log records arrive as JSON lines") {
   Primary p = MakePrimary();
   StartAndWaitWritable(*p.pg);
   pid_t postmaster = p.pg->postmaster_pid();

@@ -243,7 +243,25 @@ instance::v1::InstanceStatus Instance::GetStatus() const {
 std::string Instance::LogTail(size_t bytes) const {
   auto text = ReadFile(log_path());
   if (!text.ok()) return "(no log)";
-  return text->size() > bytes ? text->substr(text->size() - bytes) : *text;
+  // The manager's own records and postgres's warnings and errors; routine
+  // postgres chatter would crowd them out.
+  std::string out;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("logger", "") == "postgres") {
+      const auto& rec = j["record"];
+      std::string sev = rec.is_object() ? rec.value("error_severity", "") : "";
+      std::string msg = rec.is_object() ? rec.value("message", "") : "";
+      if ((sev != "WARNING" && sev != "ERROR" && sev != "FATAL" && sev != "PANIC") ||
+          msg.find("starting up") != std::string::npos) {
+        continue;
+      }
+    }
+    out += line + "\n";
+  }
+  return out.size() > bytes ? out.substr(out.size() - bytes) : out;
 }
 
 }  // namespace tusk::testing
