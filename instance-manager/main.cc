@@ -1,21 +1,21 @@
-// tusk-instance: PID 1 of every Postgres pod.
+// tusk-instance: PID 1 of every Postgres pod. Parses the command and hands
+// over to it; everything else lives in the library.
 #include <iostream>
 
 #include "common/base/cli.h"
-
-namespace {
-constexpr char kUsage[] = R"(Usage: tusk-instance <command> [flags]
-
-The Tusk instance manager: runs as PID 1 in a Postgres pod, supervises
-postgres, configures replication and reports health over gRPC.
-
-Commands (coming with the instance manager): init, join, run, status,
-restore, wal-archive, wal-restore.
-)";
-}  // namespace
+#include "instance-manager/commands.h"
 
 int main(int argc, char** argv) {
-  if (auto rc = tusk::HandleStandardFlags("tusk-instance", kUsage, argc, argv)) return *rc;
-  std::cerr << "tusk-instance: no commands are built yet (see --help)\n";
+  const std::string usage = tusk::instance::Usage();
+  if (auto rc = tusk::HandleStandardFlags("tusk-instance", usage, argc, argv)) return *rc;
+  if (argc < 2) {
+    std::cerr << usage;
+    return 2;
+  }
+  const std::string name = argv[1];
+  for (const auto& c : tusk::instance::Commands()) {
+    if (name == c.name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  std::cerr << "tusk-instance: unknown command \"" << name << "\" (see --help)\n";
   return 2;
 }

@@ -1,0 +1,137 @@
+#include "instance-manager/commands.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "common/base/signals.h"
+#include "common/log/log.h"
+#include "common/pg/connection.h"
+#include "instance-manager/bootstrap.h"
+#include "instance-manager/grpc_service.h"
+#include "instance-manager/http_server.h"
+#include "instance-manager/manager.h"
+#include "instance-manager/status_query.h"
+
+namespace tusk::instance {
+namespace {
+
+// Flags parsed and logging set up, or the exit code to leave with.
+bool Setup(const std::vector<std::string>& args, Options* out, int* rc) {
+  auto o = ParseOptions(args);
+  if (!o.ok()) {
+    std::cerr << "tusk-instance: " << o.status().message() << "\n";
+    *rc = 2;
+    return false;
+  }
+  auto lo = log::OptionsFrom(o->log_level, o->log_format);
+  if (!lo.ok()) {
+    std::cerr << "tusk-instance: " << lo.status().message() << "\n";
+    *rc = 2;
+    return false;
+  }
+  log::Init(*lo);
+  *out = std::move(*o);
+  return true;
+}
+
+log::Logger LoggerFor(const Options& o) {
+  return log::Logger("instance", {{"logging_pod", o.pod_name}});
+}
+
+int Finish(const Status& st, const log::Logger& logger) {
+  if (!st.ok()) logger.Error(st.message());
+  log::Flush();
+  return st.ok() ? 0 : 1;
+}
+
+int InitCommand(const std::vector<std::string>& args) {
+  Options o;
+  int rc = 0;
+  if (!Setup(args, &o, &rc)) return rc;
+  ChildRegistry registry;
+  PgTools tools(o, &registry);
+  return Finish(RunInit(o, tools, LoggerFor(o)), LoggerFor(o));
+}
+
+int JoinCommand(const std::vector<std::string>& args) {
+  Options o;
+  int rc = 0;
+  if (!Setup(args, &o, &rc)) return rc;
+  ChildRegistry registry;
+  PgTools tools(o, &registry);
+  return Finish(RunJoin(o, tools, LoggerFor(o)), LoggerFor(o));
+}
+
+int StatusCommand(const std::vector<std::string>& args) {
+  Options o;
+  int rc = 0;
+  if (!Setup(args, &o, &rc)) return rc;
+  pg::Connection conn(o.LocalConninfo());
+  v1::InstanceStatus s;
+  s.set_pod_name(o.pod_name);
+  auto r = conn.Query(kStatusQuery);
+  Status st = r.ok() ? ParseStatusJson(r->Scalar(), &s) : r.status();
+  s.set_postgres_running(st.ok());
+  if (!st.ok()) s.set_last_error(st.message());
+  std::cout << StatusJson(s) << std::endl;
+  return st.ok() ? 0 : 1;
+}
+
+int RunCommand(const std::vector<std::string>& args) {
+  // Signals first, before any thread exists, so only the loop sees them.
+  auto signals = SignalFd::Create({SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGHUP});
+  IgnoreSigpipe();
+  Options o;
+  int rc = 0;
+  if (!Setup(args, &o, &rc)) return rc;
+  log::Logger logger = LoggerFor(o);
+  if (!signals.ok()) return Finish(signals.status(), logger);
+  auto desired = FileDesiredState::Open(o.cluster_file);
+  if (!desired.ok()) return Finish(desired.status(), logger);
+  ChildRegistry registry;
+  InstanceManager manager(o, std::move(*desired), &registry, logger);
+  GrpcService service(&manager);
+  auto grpc_server = StartGrpcServer(o.grpc_address, &service);
+  if (!grpc_server.ok()) return Finish(grpc_server.status(), logger);
+  HttpServer http(&manager.hub());
+  if (Status st = http.Start(o.http_address); !st.ok()) return Finish(st, logger);
+  logger.Info("instance manager running", {{"pid", ::getpid()}, {"grpc", o.grpc_address}, {"http", o.http_address}});
+  rc = manager.Run(*signals);
+  manager.hub().Close();
+  if (rc != 0) {
+    // Postgres died: the container must restart now, not after the servers
+    // wind down (gRPC's sync server can take a second to stop).
+    logger.Error("instance manager exiting", {{"exit_code", rc}});
+    log::Flush();
+    std::_Exit(rc);
+  }
+  (*grpc_server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  http.Stop();
+  logger.Info("instance manager exiting", {{"exit_code", rc}});
+  log::Flush();
+  return rc;
+}
+
+}  // namespace
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"init", "initdb a new primary (checksums, roles, application database)", InitCommand},
+      {"join", "clone the current primary with pg_basebackup and configure a standby", JoinCommand},
+      {"run", "PID 1: supervise postgres, follow the Cluster, serve gRPC and HTTP", RunCommand},
+      {"status", "print this instance's status as JSON", StatusCommand},
+  };
+  return kCommands;
+}
+
+std::string Usage() {
+  std::string u = "Usage: tusk-instance <command> [flags]\n\n"
+                  "The Tusk instance manager: PID 1 of a Postgres pod. It supervises postgres,\n"
+                  "configures replication from the Cluster and reports health over gRPC.\n\nCommands:\n";
+  for (const auto& c : Commands()) u += "  " + std::string(c.name) + std::string(10 - std::string(c.name).size(), ' ') + c.summary + "\n";
+  return u + "\n" + kFlagsHelp;
+}
+
+}  // namespace tusk::instance

@@ -1,0 +1,168 @@
+#include "instance-manager/postmaster.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+namespace tusk::instance {
+
+int ShutdownSignal(ShutdownMode mode) {
+  switch (mode) {
+    case ShutdownMode::kSmart: return SIGTERM;
+    case ShutdownMode::kFast: return SIGINT;
+    case ShutdownMode::kImmediate: return SIGQUIT;
+  }
+  return SIGINT;
+}
+
+const char* ShutdownModeName(ShutdownMode mode) {
+  switch (mode) {
+    case ShutdownMode::kSmart: return "smart";
+    case ShutdownMode::kFast: return "fast";
+    case ShutdownMode::kImmediate: return "immediate";
+  }
+  return "fast";
+}
+
+Postmaster::Postmaster(Config config, ChildRegistry* registry) : config_(std::move(config)), registry_(registry) {}
+
+Postmaster::~Postmaster() {
+  if (pid_ > 0) {
+    Stop(ShutdownMode::kImmediate, std::chrono::seconds(10)).status().IgnoreError();
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int ws;
+      ::waitpid(pid_, &ws, 0);
+      registry_->Release(pid_);
+    }
+  }
+  Cleanup();
+}
+
+void Postmaster::Cleanup() {
+  if (pidfd_ >= 0) ::close(pidfd_);
+  if (output_fd_ >= 0) ::close(output_fd_);
+  pidfd_ = output_fd_ = -1;
+  pid_ = -1;
+}
+
+Status Postmaster::Start() {
+  if (pid_ > 0) return FailedPreconditionError("postgres is already running (pid " + std::to_string(pid_) + ")");
+  Cleanup();
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return ErrnoError("pipe", errno);
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return ErrnoError("pipe", errno);
+  }
+  std::string bin = config_.postgres_binary, data = config_.pgdata;
+  std::vector<char*> argv = {bin.data(), const_cast<char*>("-D"), data.data(), nullptr};
+  const pid_t parent = ::getpid();
+  auto pid = registry_->StartOwned([&]() -> StatusOr<pid_t> {
+    pid_t p = ::fork();
+    if (p < 0) return ErrnoError("fork", errno);
+    if (p == 0) {
+      auto fail = [&](int err) {
+        ssize_t n = ::write(report[1], &err, sizeof(err));
+        (void)n;
+        ::_exit(127);
+      };
+      ::setpgid(0, 0);
+      sigset_t all;
+      sigemptyset(&all);
+      ::sigprocmask(SIG_SETMASK, &all, nullptr);
+      for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+      }
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull < 0 || ::dup2(devnull, 0) < 0) fail(errno);
+      if (::dup2(out[1], 1) < 0 || ::dup2(out[1], 2) < 0) fail(errno);
+      if (config_.gid && ::setgid(*config_.gid) != 0) fail(errno);
+      if (config_.uid && (::setgroups(0, nullptr) != 0 || ::setuid(*config_.uid) != 0)) fail(errno);
+      // Postgres must not outlive the manager: the kubelet restarts the
+      // container, and a stray postmaster would hold the data directory.
+      // Set after the uid change, which clears the parent-death signal.
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
+      if (::getppid() != parent) ::_exit(127);
+      ::execv(argv[0], argv.data());
+      fail(errno);
+    }
+    return p;
+  });
+  ::close(out[1]);
+  ::close(report[1]);
+  if (!pid.ok()) {
+    ::close(out[0]);
+    ::close(report[0]);
+    return pid.status();
+  }
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &child_errno, sizeof(child_errno));
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof(child_errno)) {
+    int ws;
+    ::waitpid(*pid, &ws, 0);
+    registry_->Release(*pid);
+    ::close(out[0]);
+    return ErrnoError("start " + bin, child_errno);
+  }
+  pid_ = *pid;
+  output_fd_ = out[0];
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  return OkStatus();
+}
+
+Status Postmaster::Signal(int sig) {
+  if (pid_ <= 0) return FailedPreconditionError("postgres is not running");
+  return KillPid(pid_, sig);
+}
+
+std::optional<ExitInfo> Postmaster::Poll() {
+  if (pid_ <= 0) return std::nullopt;
+  int ws = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &ws, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0) return std::nullopt;
+  ExitInfo info = r > 0 ? DecodeWaitStatus(ws) : ExitInfo{};
+  registry_->Release(pid_);
+  // Keep the output pipe: the forwarder drains what postgres wrote last.
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
+  pid_ = -1;
+  return info;
+}
+
+StatusOr<ExitInfo> Postmaster::Stop(ShutdownMode mode, Duration timeout) {
+  if (pid_ <= 0) return FailedPreconditionError("postgres is not running");
+  Signal(ShutdownSignal(mode)).IgnoreError();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (auto e = Poll()) return *e;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{pidfd_, POLLIN, 0};
+    if (pidfd_ >= 0) {
+      ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    } else {
+      ::usleep(10000);
+    }
+  }
+  return DeadlineExceededError(std::string(ShutdownModeName(mode)) + " shutdown of postgres did not finish in time");
+}
+
+}  // namespace tusk::instance
