@@ -216,7 +216,7 @@ std::string S3Client::What(const Call& call) const {
 }
 
 StatusOr<S3Client::Reply> S3Client::Send(const Call& call) {
-  const std::string path = *options_.path_style ? "/" + options_.bucket + (call.key.empty() ? "/" : "/" + call.key)
+  const std::string path = *options_.path_style ? "/" + options_.bucket + (call.key.empty() ? "" : "/" + call.key)
                                                 : "/" + call.key;
   const std::string payload_hash = call.body.empty() ? kEmptySha256 : Sha256Hex(call.body);
   const std::string query = CanonicalQuery(call.query);
@@ -328,6 +328,7 @@ StatusOr<Listing> S3Client::List(const std::string& prefix, const std::string& d
   for (int page = 0; page < 1000000; ++page) {
     Call call{"GET", "", {{"list-type", "2"}, {"prefix", prefix}}, {}, {}};
     if (!delimiter.empty()) call.query.emplace_back("delimiter", delimiter);
+    if (options_.list_page_size != 1000) call.query.emplace_back("max-keys", std::to_string(options_.list_page_size));
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
     ASSIGN_OR_RETURN(auto reply, Send(call));
     ListPage p = ParseListPage(reply.body);

@@ -29,6 +29,7 @@ struct S3Options {
   std::optional<bool> path_style;
   Credentials credentials;
   size_t max_connections = 16;
+  int list_page_size = 1000;  // ListObjectsV2 max-keys
   int max_attempts = 5;
   std::chrono::milliseconds first_backoff{100};
   std::chrono::seconds timeout{120};
