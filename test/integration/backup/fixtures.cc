@@ -72,9 +72,11 @@ Status ChownToPostgres(const std::string& path) {
   PgUser pg = Postgres();
   if (pg.uid == 0) return FailedPreconditionError("there is no 'postgres' user");
   // Parents must be traversable.
-  for (std::string p = path; p.size() > 1; p = p.substr(0, p.rfind('/'))) {
+  for (std::string p = path.substr(0, path.rfind('/')); p.size() > 1; p = p.substr(0, p.rfind('/'))) {
     struct stat st;
-    if (::stat(p.c_str(), &st) == 0 && (st.st_mode & 0001) == 0) ::chmod(p.c_str(), st.st_mode | 0711);
+    if (::stat(p.c_str(), &st) == 0 && st.st_uid != pg.uid && (st.st_mode & 0001) == 0) {
+      ::chmod(p.c_str(), st.st_mode | 0711);
+    }
     if (p.rfind('/') == 0) break;
   }
   return ChownTree(path, pg.uid, pg.gid);
