@@ -3,6 +3,8 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= 2
 BENCH ?=
+# The S3-compatible server the backup tests run on loopback (from npm).
+S3_SERVER_DIR ?= .deps/s3-server
 
 # Every Debian package the project needs to build, test and demo.
 DEB_PACKAGES := \
@@ -13,7 +15,7 @@ DEB_PACKAGES := \
 	zlib1g-dev libzstd-dev liblz4-dev libbz2-dev \
 	postgresql-15 postgresql-client-15 pgbouncer \
 	python3 python3-kubernetes python3-yaml barman-cli-cloud \
-	iproute2 iptables util-linux procps psmisc openssl curl ca-certificates
+	iproute2 iptables util-linux procps psmisc openssl curl ca-certificates nodejs
 
 .PHONY: all deps build test unit bench demo clean
 
@@ -28,6 +30,10 @@ deps:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm
+	@[ -f $(S3_SERVER_DIR)/node_modules/@20minutes/s3rver/package.json ] || { \
+		echo "installing the loopback S3 test server (npm @20minutes/s3rver)"; \
+		npm install --prefix $(S3_SERVER_DIR) --no-audit --no-fund --silent @20minutes/s3rver@5.0.0; }
 	@command -v kubectl >/dev/null || echo "note: kubectl (1.32+) is not on PATH; the localkube conformance tests will be skipped" >&2
 
 $(BUILD_DIR)/build.ninja:

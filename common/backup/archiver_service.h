@@ -1,0 +1,48 @@
+// The in-manager end of archive_command: the running instance manager keeps
+// one WalArchiver (and its warm object-store connections) behind a Unix
+// socket; the short-lived `wal-archive %p` process sends the segment's path
+// and waits for the answer, which comes only once the object is stored.
+// Protocol: one request line "ARCHIVE <absolute path>\n", one reply line
+// "OK\n" or "ERROR <message>\n".
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/backup/wal_archive.h"
+#include "common/base/status.h"
+
+namespace tusk::backup {
+
+class ArchiverService {
+ public:
+  // Binds `socket_path` (replacing a stale socket file) and serves until Stop.
+  static StatusOr<std::unique_ptr<ArchiverService>> Start(const std::string& socket_path, WalArchiver* archiver);
+  ~ArchiverService();
+  void Stop();
+
+ private:
+  ArchiverService(std::string path, WalArchiver* archiver, int listen_fd, int wake_fd[2]);
+  void Serve();
+  void Handle(int fd);
+
+  std::string path_;
+  WalArchiver* archiver_;
+  int listen_fd_;
+  int wake_read_;
+  int wake_write_;
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+};
+
+// The client side. Unavailable when nobody listens on `socket_path` (the
+// caller then uploads by itself); otherwise the manager's verdict.
+Status ArchiveThroughService(const std::string& socket_path, const std::string& wal_path,
+                             std::chrono::seconds timeout);
+
+}  // namespace tusk::backup

@@ -1,0 +1,200 @@
+#include "common/backup/backup_info.h"
+
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+namespace tusk::backup {
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+std::string OrNone(const std::string& s) { return s.empty() ? "None" : s; }
+std::string NoneToEmpty(const std::string& s) { return s == "None" ? "" : s; }
+
+}  // namespace
+
+std::string PythonRepr(const std::string& s) {
+  std::string out = "'";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "'";
+}
+
+std::string PythonUnrepr(const std::string& s) {
+  if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front()) return s;
+  std::string out;
+  for (size_t i = 1; i + 1 < s.size(); ++i) {
+    if (s[i] != '\\' || i + 2 >= s.size()) {
+      out.push_back(s[i]);
+      continue;
+    }
+    char n = s[++i];
+    switch (n) {
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'x':
+        if (i + 2 < s.size()) {
+          out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+          i += 2;
+        }
+        break;
+      default: out.push_back(n);
+    }
+  }
+  return out;
+}
+
+std::string PythonTime(std::chrono::system_clock::time_point t) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  char out[96];
+  std::snprintf(out, sizeof out, "%s.%06lld+00:00", buf, static_cast<long long>(us % 1000000));
+  return out;
+}
+
+StatusOr<std::chrono::system_clock::time_point> ParseTimestamp(const std::string& text) {
+  // "YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM|+HH|Z| UTC]"
+  int y, mo, d, h, mi, s;
+  if (std::sscanf(text.c_str(), "%d-%d-%d%*[ T]%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) {
+    return InvalidArgumentError("'" + text + "' is not a timestamp like 2026-11-25 10:53:11+00:00");
+  }
+  size_t pos = text.find(':');
+  pos = text.find(':', pos + 1) + 3;
+  long long micros = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    size_t end = pos + 1;
+    std::string frac;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) frac.push_back(text[end++]);
+    frac = (frac + "000000").substr(0, 6);
+    micros = std::stoll(frac);
+    pos = end;
+  }
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  long offset = 0;
+  std::string zone = text.substr(std::min(pos, text.size()));
+  if (!zone.empty() && (zone[0] == '+' || zone[0] == '-')) {
+    int zh = 0, zm = 0;
+    std::sscanf(zone.c_str() + 1, "%2d:%2d", &zh, &zm);
+    if (zone.find(':') == std::string::npos && zone.size() >= 5) std::sscanf(zone.c_str() + 1, "%2d%2d", &zh, &zm);
+    offset = (zh * 3600L + zm * 60L) * (zone[0] == '-' ? -1 : 1);
+  } else if (!zone.empty() && zone != "Z" && zone != "UTC" && zone != "GMT") {
+    return InvalidArgumentError("timestamp '" + text + "': give the zone as an offset (+00:00) or UTC");
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  std::time_t t = timegm(&tm) - offset;
+  return std::chrono::system_clock::from_time_t(t) + std::chrono::microseconds(micros);
+}
+
+std::string RenderBackupInfo(const BackupInfo& i) {
+  std::map<std::string, std::string> kv;
+  kv["backup_label"] = i.backup_label.empty() ? "None" : PythonRepr(i.backup_label);
+  if (!i.backup_name.empty()) kv["backup_name"] = i.backup_name;
+  kv["begin_offset"] = std::to_string(i.begin_offset);
+  kv["begin_time"] = OrNone(i.begin_time);
+  kv["begin_wal"] = OrNone(i.begin_wal);
+  kv["begin_xlog"] = OrNone(i.begin_xlog);
+  kv["compression"] = "None";
+  kv["config_file"] = OrNone(i.config_file);
+  char stats[160];
+  std::snprintf(stats, sizeof stats, "{'total_time': %.6f, 'number_of_workers': %d}", i.copy_seconds, i.workers);
+  kv["copy_stats"] = stats;
+  kv["deduplicated_size"] = "None";
+  kv["end_offset"] = std::to_string(i.end_offset);
+  kv["end_time"] = OrNone(i.end_time);
+  kv["end_wal"] = OrNone(i.end_wal);
+  kv["end_xlog"] = OrNone(i.end_xlog);
+  kv["error"] = OrNone(i.error);
+  kv["hba_file"] = OrNone(i.hba_file);
+  kv["ident_file"] = OrNone(i.ident_file);
+  kv["included_files"] = "None";
+  kv["mode"] = "concurrent";
+  kv["pgdata"] = OrNone(i.pgdata);
+  // barman-cloud writes the literal "cloud" here, whatever the server name.
+  kv["server_name"] = "cloud";
+  kv["size"] = i.size ? std::to_string(*i.size) : "None";
+  kv["status"] = i.status;
+  kv["systemid"] = OrNone(i.systemid);
+  kv["tablespaces"] = "None";
+  kv["timeline"] = std::to_string(i.timeline);
+  kv["version"] = std::to_string(i.version);
+  kv["xlog_segment_size"] = std::to_string(i.xlog_segment_size);
+  std::string out;
+  for (const auto& [k, v] : kv) out += k + "=" + v + "\n";
+  return out;
+}
+
+StatusOr<BackupInfo> ParseBackupInfo(const std::string& text) {
+  BackupInfo i;
+  std::istringstream in(text);
+  std::string line;
+  std::map<std::string, std::string> kv;
+  while (std::getline(in, line)) {
+    std::string t = Trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    size_t eq = t.find('=');
+    if (eq == std::string::npos) continue;
+    kv[Trim(t.substr(0, eq))] = Trim(t.substr(eq + 1));
+  }
+  if (!kv.count("status")) return InvalidArgumentError("backup.info has no status");
+  auto get = [&](const char* k) { return kv.count(k) ? NoneToEmpty(kv[k]) : std::string(); };
+  auto num = [&](const char* k) -> uint64_t {
+    std::string v = get(k);
+    return v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
+  };
+  i.backup_label = get("backup_label").empty() ? "" : PythonUnrepr(get("backup_label"));
+  i.backup_name = get("backup_name");
+  i.begin_offset = num("begin_offset");
+  i.begin_time = get("begin_time");
+  i.begin_wal = get("begin_wal");
+  i.begin_xlog = get("begin_xlog");
+  i.config_file = get("config_file");
+  i.hba_file = get("hba_file");
+  i.ident_file = get("ident_file");
+  i.end_offset = num("end_offset");
+  i.end_time = get("end_time");
+  i.end_wal = get("end_wal");
+  i.end_xlog = get("end_xlog");
+  i.error = get("error");
+  i.pgdata = get("pgdata");
+  if (!get("size").empty()) i.size = num("size");
+  i.status = get("status");
+  i.systemid = get("systemid");
+  i.timeline = static_cast<int>(num("timeline"));
+  i.version = static_cast<int>(num("version"));
+  if (num("xlog_segment_size") != 0) i.xlog_segment_size = num("xlog_segment_size");
+  return i;
+}
+
+}  // namespace tusk::backup

@@ -1,0 +1,74 @@
+// Where things live in the object store, named exactly as barman-cloud names
+// them, so its tools read what Tusk writes and the other way round:
+//   <path>/<server>/wals/<timeline+log>/<walname>[.ext]   (history: wals/<name>)
+//   <path>/<server>/base/<backupId>/{data.tar[.ext], backup.info}
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/backup/compression.h"
+#include "common/base/status.h"
+
+namespace tusk::backup {
+
+constexpr uint64_t kDefaultWalSegmentSize = 16u << 20;
+
+struct Destination {
+  std::string bucket;
+  std::string path;  // no leading or trailing '/'; may be empty
+};
+
+// "s3://bucket/some/path" (a trailing '/' is fine).
+StatusOr<Destination> ParseDestinationPath(std::string_view url);
+
+// barman's accepted names: segments, .partial, .backup and .history files.
+bool IsWalFileName(std::string_view name);
+bool IsWalSegmentName(std::string_view name);  // exactly 24 hex characters
+bool IsHistoryFileName(std::string_view name);
+
+// The segment after `name` (same timeline), for prefetching.
+std::string NextSegmentName(std::string_view segment, uint64_t segment_size = kDefaultWalSegmentSize);
+// "000000010000000200000003" for timeline 1 at `lsn`.
+std::string SegmentNameAt(uint32_t timeline, uint64_t lsn, uint64_t segment_size = kDefaultWalSegmentSize);
+// "1A/2B000028" <-> 0x1A2B000028.
+StatusOr<uint64_t> ParseLsn(std::string_view text);
+std::string FormatLsn(uint64_t lsn);
+
+class Layout {
+ public:
+  Layout(Destination dest, std::string server_name);
+
+  const Destination& destination() const { return dest_; }
+  const std::string& server_name() const { return server_; }
+
+  std::string ServerPrefix() const;  // "<path>/<server>/"
+  std::string WalsPrefix() const;    // ".../wals/"
+  // The directory a WAL file's objects live in (history files: wals/ itself).
+  std::string WalDir(std::string_view wal_name) const;
+  std::string WalKey(std::string_view wal_name, Codec codec) const;
+  std::string BasePrefix() const;  // ".../base/"
+  std::string BackupPrefix(std::string_view backup_id) const;
+  std::string BackupInfoKey(std::string_view backup_id) const;
+  std::string DataTarKey(std::string_view backup_id, Codec codec) const;
+
+ private:
+  Destination dest_;
+  std::string server_;
+};
+
+// Splits an object key's basename into the WAL name and its compression, when
+// it is a WAL object ("000000010000000000000003.gz" -> name, gzip).
+struct WalObjectName {
+  std::string wal_name;
+  Codec codec = Codec::kNone;
+};
+std::optional<WalObjectName> ParseWalObjectKey(std::string_view key);
+
+// barman's backup id: the local time at the start, "%Y%m%dT%H%M%S".
+std::string BackupIdAt(std::chrono::system_clock::time_point t);
+
+}  // namespace tusk::backup
