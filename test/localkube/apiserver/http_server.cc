@@ -4,6 +4,7 @@
 #include "test/localkube/apiserver/kinds.h"
 #include "test/localkube/apiserver/meta_util.h"
 #include "test/localkube/apiserver/patch.h"
+#include "test/localkube/apiserver/protobuf.h"
 #include "test/localkube/apiserver/request_info.h"
 #include "test/localkube/apiserver/table.h"
 
@@ -54,6 +55,16 @@ bool WantsTable(const httplib::Request& req) {
 
 ApiOr<json> ParseBody(const httplib::Request& req, size_t max) {
   if (req.body.size() > max) return TooLarge("limit is " + std::to_string(max));
+  if (req.get_header_value("Content-Type").rfind(kProtobufContentType, 0) == 0) {
+    std::string error;
+    auto obj = DecodeKubeProtobuf(req.body, &error);
+    if (!obj) {
+      ApiError e = UnsupportedMediaType({"application/json", "application/yaml"});
+      e.message += " (" + error + ")";
+      return e;
+    }
+    return *obj;
+  }
   try {
     return json::parse(req.body);
   } catch (const json::parse_error& e) {
