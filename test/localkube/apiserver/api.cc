@@ -278,7 +278,7 @@ ApiOr<Mutation> Api::DecideCreate(const ResourceInfo& r, const std::string& ns, 
   std::string name = obj["metadata"].value("name", "");
   if (current) {
     auto e = AlreadyExists(r.group, r.resource, name);
-    if (obj["metadata"].contains("generateName")) {
+    if (!obj["metadata"].value("generateName", "").empty()) {
       e.message += ", the server was not able to generate a unique name for the object";
       e.details["retryAfterSeconds"] = 1;
     }
@@ -498,6 +498,8 @@ ApiOr<WriteOutcome> Api::Patch(const std::string& gr, const std::string& ns, con
   }
   std::vector<std::string> warnings;
   bool deleted = false;
+  // Checked outside the store's lock; only an apply that creates needs it.
+  ApiOr<bool> ns_ok = type == PatchType::kApply ? CheckNamespace(*r, ns) : ApiOr<bool>(true);
   auto out = Write(*r, ns, name, opts.dry_run, [&](const json* cur) -> ApiOr<Mutation> {
     if (!cur) {
       if (type != PatchType::kApply || !subresource.empty()) return NotFound(r->group, r->resource, name);
@@ -507,7 +509,6 @@ ApiOr<WriteOutcome> Api::Patch(const std::string& gr, const std::string& ns, con
       if (common->get<std::string>() != name) {
         return BadRequest("the name of the object (" + common->get<std::string>() + ") does not match the name on the URL (" + name + ")");
       }
-      auto ns_ok = CheckNamespace(*r, ns);
       if (!ns_ok.ok()) return ns_ok.error();
       ApplyResult applied = ServerSideApply(nullptr, obj, opts.field_manager, opts.force, NowRfc3339());
       return DecideCreate(*r, ns, applied.object, opts, &warnings, nullptr);

@@ -130,7 +130,14 @@ HttpServer::HttpServer(Api* api, const TokenAuthority* tokens, HttpServerOptions
   server_->set_keep_alive_max_count(10000);
   server_->set_read_timeout(std::chrono::seconds(30));
   server_->set_write_timeout(std::chrono::seconds(30));
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    try {
+      Handle(req, res);
+    } catch (const std::exception& e) {
+      // A bug, not the client's fault: answer as kube-apiserver does.
+      WriteError(res, InternalErr(e.what()));
+    }
+  };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
   server_->Put(".*", handler);

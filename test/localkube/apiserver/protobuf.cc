@@ -189,7 +189,11 @@ bool DecodeMessage(const std::string& data, size_t begin, size_t end, const std:
     const Field& fd = f->second;
     json value;
     switch (fd.type) {
-      case F::kString: value = data.substr(b, e - b); break;
+      case F::kString:
+        // Go's generated code writes empty strings; JSON clients omit them.
+        if (e == b && !fd.repeated) continue;
+        value = data.substr(b, e - b);
+        break;
       case F::kBytes: value = Base64Encode(data.substr(b, e - b)); break;
       case F::kInt: value = static_cast<int64_t>(v); break;
       case F::kBool: value = v != 0; break;
