@@ -46,7 +46,8 @@ std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : "";
 }
 
-bool Truthy(const std::string& v) { return v == "true" || v == "1"; }
+// Go's strconv.ParseBool, which kube-apiserver uses for query flags.
+bool Truthy(const std::string& v) { return v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True"; }
 
 bool WantsTable(const httplib::Request& req) {
   std::string accept = req.get_header_value("Accept");
