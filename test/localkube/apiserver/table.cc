@@ -71,7 +71,7 @@ json EvalJsonPath(const json& obj, const std::string& raw) {
       if (inner.rfind("?(@.", 0) == 0) {
         // [?(@.key=="value")]
         size_t close = path.find(")]", i);
-        inner = path.substr(i + 4, close - i - 4);
+        inner = path.substr(i + 5, close - i - 5);
         j = close + 1;
         size_t eq = inner.find("==");
         std::string key = inner.substr(0, eq);
