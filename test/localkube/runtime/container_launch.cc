@@ -25,10 +25,13 @@ namespace fs = std::filesystem;
 // One step of building the root, computed in the parent so the child only
 // walks a list of plain C strings.
 struct Op {
-  enum Kind { kMkdir, kTouch, kSymlink, kBind, kTmpfs, kProc, kRemountRo } kind;
+  enum Kind { kMkdir, kTouch, kSymlink, kBind, kTmpfs, kProc, kRemountRo };
+  Op(Kind k, std::string first, std::string second = "", unsigned long f = 0, mode_t m = 0755)
+      : kind(k), a(std::move(first)), b(std::move(second)), flags(f), mode(m) {}
+  Kind kind;
   std::string a, b;  // kind-dependent: path / source,target / target,link
-  unsigned long flags = 0;
-  mode_t mode = 0755;
+  unsigned long flags;
+  mode_t mode;
 };
 
 constexpr const char* kHostRootDirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"};

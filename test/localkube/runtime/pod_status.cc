@@ -61,7 +61,9 @@ bool InitDone(const std::vector<ContainerRecord>& init) {
 json Condition(const std::string& type, bool value, const std::string& reason, const json& previous, WallTime now) {
   const std::string status = value ? "True" : "False";
   std::string transition = Rfc3339(now);
-  for (const auto& c : previous.value("conditions", json::array())) {
+  const json none = json::array();
+  const json& conditions = previous.is_object() && previous.contains("conditions") ? previous["conditions"] : none;
+  for (const auto& c : conditions) {
     if (c.value("type", "") == type && c.value("status", "") == status) {
       transition = c.value("lastTransitionTime", transition);
     }
