@@ -1,6 +1,8 @@
 #include "test/localkube/net/bridge_network.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -14,7 +16,9 @@ namespace tusk::localkube::net {
 namespace {
 
 std::string Bridge(const NetworkConfig& c) { return c.prefix + "-br"; }
-std::string ServiceDummy(const NetworkConfig& c) { return c.prefix + "-svc"; }
+// ClusterIPs are /32s on the namespace's loopback: local there, so the
+// proxy can listen on them, and reachable through the namespace's routes.
+std::string ServiceDevice(const NetworkConfig&) { return "lo"; }
 std::string HostLink(const NetworkConfig& c) { return c.prefix + "-host"; }
 std::string InnerLink(const NetworkConfig& c) { return c.prefix + "-up"; }
 std::string NetnsName(const NetworkConfig& c) { return c.prefix + "-net"; }
@@ -108,8 +112,6 @@ Status BridgeNetwork::Setup() {
                                   "link add " + Bridge(config_) + " type bridge",
                                   "addr add " + gw + "/" + std::to_string(pod_net_.prefix) + " dev " + Bridge(config_),
                                   "link set " + Bridge(config_) + " up",
-                                  "link add " + ServiceDummy(config_) + " type dummy",
-                                  "link set " + ServiceDummy(config_) + " up",
                               }));
   RETURN_IF_ERROR(IpBatch("", {
                                   "link add " + HostLink(config_) + " type veth peer name " + InnerLink(config_) +
@@ -130,7 +132,14 @@ Status BridgeNetwork::Setup() {
                               }));
   // The namespace forwards between the bridge and the host link; this
   // setting is the namespace's own, not the host's.
-  return InNetns(netns_path(), [] { return WriteFile("/proc/sys/net/ipv4/ip_forward", "1\n"); });
+  return InNetns(netns_path(), [] {
+    const int fd = ::open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("open /proc/sys/net/ipv4/ip_forward", errno);
+    const bool ok = ::write(fd, "1\n", 2) == 2;
+    const int err = errno;
+    ::close(fd);
+    return ok ? OkStatus() : ErrnoError("enable forwarding in the pod network", err);
+  });
 }
 
 StatusOr<PodNet> BridgeNetwork::AttachPod(const std::string& pod_uid) {
@@ -219,7 +228,7 @@ StatusOr<std::string> BridgeNetwork::AllocateClusterIp(const std::string& reques
     }
   }
   const std::string text = FormatIpv4(ip);
-  Status s = Ip({"-n", NetnsName(config_), "addr", "add", text + "/32", "dev", ServiceDummy(config_)});
+  Status s = Ip({"-n", NetnsName(config_), "addr", "add", text + "/32", "dev", ServiceDevice(config_)});
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     service_ips_.Release(ip);
@@ -234,7 +243,7 @@ Status BridgeNetwork::ReleaseClusterIp(const std::string& text) {
     std::lock_guard<std::mutex> lock(mu_);
     service_ips_.Release(ip);
   }
-  return Ip({"-n", NetnsName(config_), "addr", "del", text + "/32", "dev", ServiceDummy(config_)});
+  return Ip({"-n", NetnsName(config_), "addr", "del", text + "/32", "dev", ServiceDevice(config_)});
 }
 
 Status BridgeNetwork::Cleanup(const std::string& prefix) {

@@ -1,6 +1,6 @@
 // localkube's pod network. A network namespace of its own (`<prefix>-net`)
-// holds a bridge with the pods' gateway, a dummy interface carrying the
-// ClusterIPs, and one veth per pod whose other end is `eth0` in the pod's
+// holds a bridge with the pods' gateway, the ClusterIPs on its loopback,
+// and one veth per pod whose other end is `eth0` in the pod's
 // namespace (`<prefix>-p<N>`). A veth pair joins it to the host with routes
 // for the pod and service ranges only, so the host reaches pods and
 // ClusterIPs as a kind node does, and nothing is routed anywhere else.
@@ -62,7 +62,7 @@ class BridgeNetwork {
   Status Heal(const std::string& pod_uid);
 
   // ClusterIPs: an address from the service range (the requested one when
-  // given), local on the network namespace's dummy interface.
+  // given), local in the network namespace.
   StatusOr<std::string> AllocateClusterIp(const std::string& requested = "");
   Status ReleaseClusterIp(const std::string& ip);
 
