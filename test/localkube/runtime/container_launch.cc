@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -33,6 +35,8 @@ struct Op {
   unsigned long flags;
   mode_t mode;
 };
+
+constexpr std::chrono::seconds kStartTimeout{30};
 
 constexpr const char* kHostRootDirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"};
 constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -128,17 +132,22 @@ std::vector<Op> PlanRoot(const LaunchSpec& spec) {
   return ops;
 }
 
+// Everything the child needs, prepared by the parent: after clone() in a
+// threaded process the child must not allocate (another thread may have
+// held the malloc lock at the moment of the clone), so it only reads these.
 struct ChildArgs {
   const LaunchSpec* spec;
   const std::vector<Op>* ops;
   std::vector<std::string> candidates;  // argv[0] on each PATH dir
   std::vector<char*> argv, envp;
+  std::string old_root;     // <root>/.old-root
+  std::string working_dir;  // "/" when the spec has none
   int netns_fd, log_fd, null_fd, err_fd;
 };
 
-[[noreturn]] void Fail(const ChildArgs& a, const char* step, const std::string& what) {
+[[noreturn]] void Fail(const ChildArgs& a, const char* step, const char* what) {
   char buf[512];
-  int n = std::snprintf(buf, sizeof buf, "%s %s: %s", step, what.c_str(), std::strerror(errno));
+  int n = std::snprintf(buf, sizeof buf, "%s %s: %s", step, what, std::strerror(errno));
   if (n > 0) (void)!::write(a.err_fd, buf, static_cast<size_t>(std::min(n, int(sizeof buf) - 1)));
   ::_exit(127);
 }
@@ -150,9 +159,9 @@ int ChildMain(void* arg) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
-  if (::setns(a.netns_fd, CLONE_NEWNET) != 0) Fail(a, "join network namespace", spec.netns_path);
+  if (::setns(a.netns_fd, CLONE_NEWNET) != 0) Fail(a, "join network namespace", spec.netns_path.c_str());
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(a, "make mounts private", "/");
-  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) Fail(a, "sethostname", spec.hostname);
+  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) Fail(a, "sethostname", spec.hostname.c_str());
   for (const Op& op : *a.ops) {
     int rc = 0;
     switch (op.kind) {
@@ -186,20 +195,21 @@ int ChildMain(void* arg) {
         rc = ::mount(nullptr, op.a.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
         break;
     }
-    if (rc != 0) Fail(a, "prepare root:", op.kind == Op::kBind || op.kind == Op::kTmpfs || op.kind == Op::kProc ? op.b : op.a);
+    if (rc != 0) {
+      const bool target_in_b = op.kind == Op::kBind || op.kind == Op::kTmpfs || op.kind == Op::kProc;
+      Fail(a, "prepare root:", target_in_b ? op.b.c_str() : op.a.c_str());
+    }
   }
-  const std::string& root = spec.root_mountpoint;
-  const std::string old_root = root + "/.old-root";
-  if (::mkdir(old_root.c_str(), 0700) != 0) Fail(a, "mkdir", old_root);
-  if (::syscall(SYS_pivot_root, root.c_str(), old_root.c_str()) != 0) Fail(a, "pivot_root", root);
+  const char* root = spec.root_mountpoint.c_str();
+  if (::mkdir(a.old_root.c_str(), 0700) != 0) Fail(a, "mkdir", a.old_root.c_str());
+  if (::syscall(SYS_pivot_root, root, a.old_root.c_str()) != 0) Fail(a, "pivot_root", root);
   if (::chdir("/") != 0) Fail(a, "chdir", "/");
   if (::umount2("/.old-root", MNT_DETACH) != 0) Fail(a, "umount", "old root");
   ::rmdir("/.old-root");
   if (::setgroups(spec.groups.size(), spec.groups.data()) != 0) Fail(a, "setgroups", "");
-  if (::setgid(spec.gid) != 0) Fail(a, "setgid", std::to_string(spec.gid));
-  if (::setuid(spec.uid) != 0) Fail(a, "setuid", std::to_string(spec.uid));
-  const std::string wd = spec.working_dir.empty() ? "/" : spec.working_dir;
-  if (::chdir(wd.c_str()) != 0) Fail(a, "chdir to workingDir", wd);
+  if (::setgid(spec.gid) != 0) Fail(a, "setgid", "");
+  if (::setuid(spec.uid) != 0) Fail(a, "setuid", "");
+  if (::chdir(a.working_dir.c_str()) != 0) Fail(a, "chdir to workingDir", a.working_dir.c_str());
   if (::dup2(a.null_fd, 0) < 0 || ::dup2(a.log_fd, 1) < 0 || ::dup2(a.log_fd, 2) < 0) Fail(a, "dup2", "log");
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   int saved = ENOENT;
@@ -208,7 +218,7 @@ int ChildMain(void* arg) {
     if (errno != ENOENT) saved = errno;
   }
   errno = saved;
-  Fail(a, "exec", spec.argv.empty() ? "" : spec.argv[0]);
+  Fail(a, "exec", spec.argv[0].c_str());
 }
 
 }  // namespace
@@ -219,7 +229,8 @@ StatusOr<pid_t> LaunchContainer(const LaunchSpec& spec) {
   fs::create_directories(spec.root_mountpoint, ec);
   if (ec) return InternalError("mkdir " + spec.root_mountpoint + ": " + ec.message());
   const std::vector<Op> ops = PlanRoot(spec);
-  ChildArgs a{&spec, &ops, {}, {}, {}, -1, -1, -1, -1};
+  ChildArgs a{&spec, &ops, {}, {}, {}, spec.root_mountpoint + "/.old-root",
+              spec.working_dir.empty() ? "/" : spec.working_dir, -1, -1, -1, -1};
   if (spec.argv[0].find('/') != std::string::npos) {
     a.candidates.push_back(spec.argv[0]);
   } else {
@@ -261,10 +272,24 @@ StatusOr<pid_t> LaunchContainer(const LaunchSpec& spec) {
   if (pid > 0) {
     // The pipe closes on a successful exec (CLOEXEC) or carries the step
     // that failed.
+    // Bounded: a child that neither execs nor reports within the limit is
+    // killed rather than left to hang the pod's worker.
     char buf[512];
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-      if (n > 0) error.append(buf, static_cast<size_t>(n));
+    const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{pipe_fds[0], POLLIN, 0};
+      const int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) {
+        ::kill(pid, SIGKILL);
+        error = "container did not start within " + std::to_string(kStartTimeout.count()) + " s";
+        break;
+      }
+      const ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      error.append(buf, static_cast<size_t>(n));
     }
   }
   close_all();
