@@ -14,6 +14,7 @@
 #include "test/localkube/net/service_proxy.h"
 #include "test/localkube/runtime/kubelet_fixture.h"
 #include "test/localkube/runtime/probe_runner.h"
+#include "test/localkube/runtime/service_account.h"
 
 namespace tusk::localkube {
 namespace {
@@ -236,6 +237,16 @@ TEST_CASE("a ClusterIP sends new connections to ready endpoints and follows endp
     ++lines;
   }
   CHECK(lines == 4);
+  // Later Service changes reach the running pod's hosts file in place.
+  json other = {{"metadata", {{"name", "db"}, {"namespace", "prod"}}}, {"spec", {{"clusterIP", "10.1.2.3"}}}};
+  auto records = net::DnsRecordsFor(service, nullptr);
+  auto more = net::DnsRecordsFor(other, nullptr);
+  records.insert(records.end(), more.begin(), more.end());
+  node->kubelet().SetDnsRecords(records);
+  auto client_pid = node->kubelet().ContainerPid("client-uid", "main");
+  REQUIRE(client_pid.ok());
+  CHECK(ReadFile("/proc/" + std::to_string(*client_pid) + "/root/etc/hosts").value_or("").find(
+            "10.1.2.3\tdb.prod.svc.cluster.local db.prod.svc db.prod\n") != std::string::npos);
   CHECK(node->network().ReleaseClusterIp(*cluster_ip).ok());
 }
 
@@ -255,6 +266,23 @@ TEST_CASE("a Secret volume is replaced atomically in a running pod", "[integrati
   CHECK(Eventually([&] { return ReadFile(in_pod + "/password").value_or("") == "two"; }, seconds(10)));
   CHECK(std::filesystem::is_symlink(in_pod + "/..data"));
   CHECK(std::filesystem::read_symlink(in_pod + "/password") == "..data/password");
+}
+
+TEST_CASE("the service-account volume carries token, ca.crt and namespace; the env points at the API", "[integration]") {
+  NODE_OR_SKIP(node);
+  node->objects().Update([](MapObjectSource& o) {
+    o.tokens["default/default"] = "tok-123";
+    o.config_maps["default/kube-root-ca.crt"] = {{"data", {{"ca.crt", "-----BEGIN CERTIFICATE-----\n"}}}};
+  });
+  json pod = WithServiceAccountToken(TestNode::Pod("sa", {"sleep", "1000"}), "abcde");
+  REQUIRE(node->kubelet().SyncPod(pod).ok());
+  REQUIRE(node->statuses().WaitFor("sa-uid", [](const json& s) { return PhaseOf(s) == "Running"; }, seconds(20)));
+  auto pid = node->kubelet().ContainerPid("sa-uid", "main");
+  REQUIRE(pid.ok());
+  const std::string dir = "/proc/" + std::to_string(*pid) + "/root" + kServiceAccountMountPath;
+  CHECK(ReadFile(dir + "/token").value_or("") == "tok-123");
+  CHECK(ReadFile(dir + "/namespace").value_or("") == "default");
+  CHECK(ReadFile(dir + "/ca.crt").value_or("") == "-----BEGIN CERTIFICATE-----\n");
 }
 
 TEST_CASE("a partitioned pod keeps running but cannot be reached until healed", "[integration]") {
