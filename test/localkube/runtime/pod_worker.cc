@@ -15,6 +15,7 @@
 #include "test/localkube/runtime/container_launch.h"
 #include "test/localkube/runtime/etc_files.h"
 #include "test/localkube/runtime/image_table.h"
+#include "test/localkube/runtime/launch_plan.h"
 
 namespace tusk::localkube {
 namespace {
@@ -70,7 +71,8 @@ std::string PodWorker::pod_dir() const { return config_.state_dir + "/pods/" + s
 void PodWorker::Start() {
   facts_.host_ip = config_.host_ip;
   facts_.start_time = deps_.clock.WallNow();
-  Publish();
+  // The first status is published from the worker's thread too, so the
+  // sink is never called under the kubelet's lock.
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -200,22 +202,7 @@ void PodWorker::TryStart(Container& c) {
     c.rec.waiting_message = message;
     c.next_start = now + retry;
   };
-  // The table is read on every start so a fixed entry takes effect without
-  // a restart, as a registry coming back would.
-  auto table_text = ReadFile(config_.image_table_path);
-  StatusOr<ImageEntry> image = table_text.status();
-  if (table_text.ok()) {
-    auto table = ParseImageTable(*table_text, config_.build_dir);
-    image = table.ok() ? ResolveImage(*table, cs.image) : StatusOr<ImageEntry>(table.status());
-  }
-  if (image.ok()) {
-    for (const auto& dir : image->dirs) {
-      if (!PathExists(dir)) {
-        image = NotFoundError("Failed to pull image \"" + cs.image + "\": its programs directory " + dir +
-                              " does not exist");
-      }
-    }
-  }
+  auto image = LoadImage(config_, cs.image);
   if (!image.ok()) {
     ++c.pull_failures;
     set_waiting(c.pull_failures == 1 ? "ErrImagePull" : "ImagePullBackOff", image.status().message(),
@@ -223,62 +210,19 @@ void PodWorker::TryStart(Container& c) {
     return;
   }
   c.pull_failures = 0;
-  const uid_t uid = static_cast<uid_t>(spec_.UserOf(cs));
-  const gid_t gid = static_cast<gid_t>(spec_.GroupOf(cs));
-  EnvList base = {{"PATH", ImagePath(*image)}, {"HOSTNAME", spec_.hostname}, {"HOME", uid == 0 ? "/root" : "/"}};
-  if (!config_.kubernetes_service_host.empty()) {
-    const std::string host = config_.kubernetes_service_host;
-    const std::string port = std::to_string(config_.kubernetes_service_port);
-    base.insert(base.end(), {{"KUBERNETES_SERVICE_HOST", host},
-                             {"KUBERNETES_SERVICE_PORT", port},
-                             {"KUBERNETES_SERVICE_PORT_HTTPS", port},
-                             {"KUBERNETES_PORT", "tcp://" + host + ":" + port},
-                             {"KUBERNETES_PORT_" + port + "_TCP", "tcp://" + host + ":" + port}});
-  }
-  PodRuntimeFacts facts{facts_.pod_ip, facts_.host_ip};
-  auto env = ResolveEnv(spec_, cs, facts, deps_.objects, base);
+  auto env = ResolveEnv(spec_, cs, PodRuntimeFacts{facts_.pod_ip, facts_.host_ip}, deps_.objects,
+                        KubeletEnv(spec_, cs, *image, config_));
   if (!env.ok()) {
     set_waiting("CreateContainerConfigError", env.status().message(), kConfigErrorRetry);
     return;
   }
-  LaunchSpec ls;
-  ls.hostname = spec_.hostname;
-  ls.root_mountpoint = pod_dir() + "/root/" + cs.name;
-  ls.host_dirs = image->dirs;
-  for (const char* name : {"passwd", "group", "hosts", "hostname", "resolv.conf"}) {
-    ls.etc_files.emplace_back(name, pod_dir() + "/etc/" + name);
+  auto planned = PlanLaunch(spec_, cs, *image, *env, volumes_ ? &*volumes_ : nullptr,
+                            LaunchPlace{pod_dir(), netns_path_, c.rec.restart_count});
+  if (!planned.ok()) {
+    set_waiting("CreateContainerConfigError", planned.status().message(), kConfigErrorRetry);
+    return;
   }
-  for (const auto& m : cs.volume_mounts) {
-    const PreparedVolume* v = volumes_ ? volumes_->Find(m.name) : nullptr;
-    if (v == nullptr) {
-      set_waiting("CreateContainerConfigError", "volume \"" + m.name + "\" is not defined in the pod", kConfigErrorRetry);
-      return;
-    }
-    std::string source = v->host_path;
-    if (!m.sub_path.empty()) {
-      source += "/" + m.sub_path;
-      if (!PathExists(source)) MakeDirs(source).IgnoreError();
-    }
-    ls.volumes.push_back({source, m.mount_path, m.read_only || v->projected});
-  }
-  ls.argv = ContainerArgv(cs, *env);
-  for (const auto& [k, v] : *env) ls.env.push_back(k + "=" + v);
-  std::string path_var;
-  for (const auto& [k, v] : *env) {
-    if (k == "PATH") path_var = v;
-  }
-  for (size_t start = 0; start <= path_var.size();) {
-    const size_t colon = std::min(path_var.find(':', start), path_var.size());
-    if (colon > start) ls.path.push_back(path_var.substr(start, colon - start));
-    start = colon + 1;
-  }
-  ls.working_dir = cs.working_dir;
-  ls.uid = uid;
-  ls.gid = gid;
-  if (spec_.fs_group) ls.groups.push_back(static_cast<gid_t>(*spec_.fs_group));
-  for (int64_t g : spec_.supplemental_groups) ls.groups.push_back(static_cast<gid_t>(g));
-  ls.netns_path = netns_path_;
-  ls.log_path = pod_dir() + "/logs/" + cs.name + "/" + std::to_string(c.rec.restart_count) + ".log";
+  const LaunchSpec& ls = *planned;
   RemoveAll(ls.log_path).IgnoreError();  // a fresh run gets a fresh log
 
   const WallTime wall = deps_.clock.WallNow();
@@ -312,8 +256,8 @@ void PodWorker::TryStart(Container& c) {
   c.rec.started = !cs.startup;
   c.rec.ready = !cs.readiness && c.rec.started;
   c.target.pid = *pid;
-  c.target.uid = uid;
-  c.target.gid = gid;
+  c.target.uid = ls.uid;
+  c.target.gid = ls.gid;
   c.target.env = ls.env;
   c.startup.reset();
   c.readiness.reset();
@@ -452,6 +396,7 @@ void PodWorker::Publish() {
 }
 
 void PodWorker::Run() {
+  Publish();
   // The sandbox: volumes, network, /etc files. A missing PVC or Secret keeps
   // the pod in ContainerCreating until it appears.
   while (!stop_) {

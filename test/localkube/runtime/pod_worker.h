@@ -25,6 +25,7 @@
 #include "test/localkube/net/service_routes.h"
 #include "test/localkube/runtime/backoff.h"
 #include "test/localkube/runtime/env.h"
+#include "test/localkube/runtime/kubelet_config.h"
 #include "test/localkube/runtime/object_source.h"
 #include "test/localkube/runtime/pod_spec.h"
 #include "test/localkube/runtime/pod_status.h"
@@ -34,20 +35,9 @@
 
 namespace tusk::localkube {
 
-struct KubeletConfig {
-  std::string state_dir;  // pods live under <state_dir>/pods/<uid>
-  std::string node_name = "localkube-node-1";
-  std::string host_ip;  // status.hostIP
-  std::string image_table_path;
-  std::string build_dir;  // ${BUILD} in the image table
-  // In-cluster clients find the API server through these.
-  std::string kubernetes_service_host;
-  int kubernetes_service_port = 443;
-  std::string ca_crt;
-  Duration volume_refresh = std::chrono::seconds(1);
-};
-
 // Where pod status goes (the API server's pods/status, for the integrator).
+// Called on the pod's worker thread, one call at a time per pod; a slow
+// call delays only that pod.
 class PodStatusSink {
  public:
   virtual ~PodStatusSink() = default;
