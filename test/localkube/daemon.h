@@ -1,0 +1,26 @@
+// localkube's process lifecycle: `serve` runs the cluster in the foreground
+// until SIGTERM; `start` runs it as a daemon (own session, logs under
+// DIR/logs) and returns once the API answers; `stop` ends it by the PID in
+// DIR/localkube.pid. State lives under DIR, so stop + start restores it.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace tusk::localkube {
+
+struct ClusterOptions {
+  std::string dir;
+  int port = 0;  // 0: reuse the previous port if free, else any
+  bool apiserver_only = false;
+  int nodes = 1;
+  size_t watch_history = 10000;
+  std::chrono::seconds bookmark_interval{30};
+};
+
+// Exit codes: 0 success, 1 failure (reason on stderr).
+int Serve(const ClusterOptions& options);
+int Start(const ClusterOptions& options);
+int Stop(const std::string& dir);
+
+}  // namespace tusk::localkube
