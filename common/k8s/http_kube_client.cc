@@ -379,11 +379,15 @@ Status HttpKubeClient::Watch(const ResourceRef& ref, const ListOptions& options,
   req.method = "GET";
   req.path = WithQuery(ref.Named("").Path(), ListQuery(options, true));
   for (auto& [k, v] : Headers("")) req.set_header(k, v);
+  // Checking the canceller here too closes the window where Cancel runs its
+  // hook before the connection exists (stop() on an idle client is a no-op).
+  auto cancelled = [canceller] { return canceller != nullptr && canceller->cancelled(); };
   req.response_handler = [&](const httplib::Response& res) {
     http_code = res.status;
-    return true;
+    return !cancelled();
   };
   req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) -> bool {
+    if (cancelled()) return false;
     if (http_code != 200) {
       error_body.append(data, n);
       return error_body.size() < (1 << 20);

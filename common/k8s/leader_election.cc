@@ -77,19 +77,21 @@ bool LeaderElector::TryAcquireOrRenew() {
   if (spec.contains("leaseDurationSeconds") && spec["leaseDurationSeconds"].is_number_integer()) {
     held_for = std::chrono::seconds(spec["leaseDurationSeconds"].get<int64_t>());
   }
-  std::string previous_holder;
+  bool held_by_other = false;
+  bool new_leader = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    previous_holder = observed_holder_;
+    new_leader = holder != observed_holder_;
     if (record != observed_record_) {
       observed_record_ = record;
       observed_at_ = now;
     }
     observed_holder_ = holder;
-    if (!holder.empty() && holder != config_.identity && observed_at_ + held_for > now) {
-      if (holder != previous_holder && callbacks_.on_new_leader) callbacks_.on_new_leader(holder);
-      return false;  // held by someone else and not yet expired
-    }
+    held_by_other = !holder.empty() && holder != config_.identity && observed_at_ + held_for > now;
+  }
+  if (held_by_other) {
+    if (new_leader && callbacks_.on_new_leader) callbacks_.on_new_leader(holder);
+    return false;  // held by someone else and not yet expired
   }
   Json& s = lease["spec"];
   if (holder != config_.identity) {
