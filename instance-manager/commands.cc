@@ -107,7 +107,8 @@ int RunCommand(const std::vector<std::string>& args) {
     log::Flush();
     std::_Exit(rc);
   }
-  (*grpc_server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  // Open WatchStatus streams end now; the operator sees the stream close.
+  (*grpc_server)->Shutdown(std::chrono::system_clock::now());
   http.Stop();
   logger.Info("instance manager exiting", {{"exit_code", rc}});
   log::Flush();

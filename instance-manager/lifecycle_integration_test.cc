@@ -270,6 +270,26 @@ TEST_CASE("operations over gRPC and the debug HTTP endpoints") {
     CHECK_THAT(res.message(), Catch::Contains("refusing to promote"));
   }
 
+  // With nothing changing, the stream still sends the status as a
+  // heartbeat, each report newer than the last.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+    instance::v1::WatchStatusRequest req;
+    req.set_heartbeat_interval_ms(100);
+    auto reader = stub->WatchStatus(&ctx, req);
+    instance::v1::InstanceStatus prev, next;
+    REQUIRE(reader->Read(&prev));
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(reader->Read(&next));
+      CHECK(next.sequence() == prev.sequence() + 1);
+      CHECK(next.reported_unix_ms() >= prev.reported_unix_ms());
+      CHECK(next.pod_name() == "pg-1");
+      prev = next;
+    }
+    ctx.TryCancel();
+  }
+
   // A parameter that needs a restart: reported as pending on the primary
   // until the operator's Restart.
   p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["max_connections"] = "120"; });

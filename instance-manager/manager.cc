@@ -12,7 +12,6 @@
 #include "common/base/version.h"
 #include "instance-manager/bootstrap.h"
 #include "instance-manager/config_files.h"
-#include "instance-manager/status_query.h"
 
 namespace tusk::instance {
 namespace {
@@ -22,11 +21,6 @@ using std::chrono::milliseconds;
 
 constexpr auto kReconcileEvery = std::chrono::seconds(2);
 constexpr auto kRetryAfterError = std::chrono::seconds(1);
-constexpr auto kOpTimeout = std::chrono::seconds(120);
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The postmaster writes its state into line 8 of postmaster.pid ("ready" or
 // "standby" once it accepts connections). Reading it is silent, where
@@ -91,122 +85,6 @@ void InstanceManager::UpdateView(const std::function<void(v1::InstanceStatus*)>&
 
 void InstanceManager::SetPhase(v1::Phase phase) {
   UpdateView([&](v1::InstanceStatus* v) { v->set_phase(phase); });
-}
-
-v1::InstanceStatus InstanceManager::CollectStatus() {
-  std::lock_guard<std::mutex> lock(collect_mu_);
-  v1::InstanceStatus s;
-  {
-    std::lock_guard<std::mutex> vlock(view_mu_);
-    s = view_;
-  }
-  bool running = s.postgres_running();
-  if (running && collect_enabled_) {
-    auto r = collector_.Query(kStatusQuery);
-    Status st = r.ok() ? ParseStatusJson(r->Scalar(), &s) : r.status();
-    if (!st.ok()) {
-      s.set_last_error(st.message());
-    }
-    const bool streaming = s.wal_receiver().status() == "streaming";
-    s.set_ready(st.ok() && (!s.in_recovery() || streaming || !s.replayed_lsn().empty()));
-  } else {
-    if (!collect_enabled_) collector_.Close();
-    s.set_ready(false);
-  }
-  s.set_reported_unix_ms(NowUnixMs());
-  s.set_sequence(++sequence_);
-  hub_.Publish(s);
-  return s;
-}
-
-v1::OperationResult InstanceManager::Result(const Status& st) {
-  v1::OperationResult r;
-  r.set_ok(st.ok());
-  r.set_message(st.ok() ? "done" : st.message());
-  *r.mutable_status() = CollectStatus();
-  return r;
-}
-
-v1::OperationResult InstanceManager::Submit(Op op) {
-  std::future<v1::OperationResult> f;
-  {
-    std::lock_guard<std::mutex> lock(ops_mu_);
-    ops_.emplace_back(std::move(op), std::promise<v1::OperationResult>());
-    f = ops_.back().second.get_future();
-  }
-  uint64_t one = 1;
-  ssize_t n = ::write(wake_fd_, &one, sizeof(one));
-  (void)n;
-  if (f.wait_for(kOpTimeout) != std::future_status::ready) {
-    v1::OperationResult r;
-    r.set_message("the operation did not finish in time");
-    return r;
-  }
-  return f.get();
-}
-
-void InstanceManager::RunQueuedOps() {
-  uint64_t v;
-  ssize_t n = ::read(wake_fd_, &v, sizeof(v));
-  (void)n;
-  while (true) {
-    std::pair<Op, std::promise<v1::OperationResult>> item;
-    {
-      std::lock_guard<std::mutex> lock(ops_mu_);
-      if (ops_.empty()) return;
-      item = std::move(ops_.front());
-      ops_.pop_front();
-    }
-    item.second.set_value(item.first());
-  }
-}
-
-v1::OperationResult InstanceManager::Promote(const v1::PromoteRequest& req) {
-  return Submit([this, req] {
-    if (req.expected_target() != options_.pod_name || cluster_.target_primary != options_.pod_name) {
-      return Result(FailedPreconditionError("refusing to promote: the Cluster status names \"" +
-                                            cluster_.target_primary + "\" as target primary, the request \"" +
-                                            req.expected_target() + "\""));
-    }
-    if (!accepting_) return Result(UnavailableError("postgres is not accepting connections yet"));
-    return Result(PromoteNow());
-  });
-}
-
-v1::OperationResult InstanceManager::Checkpoint() {
-  return Submit([this] {
-    if (!accepting_) return Result(UnavailableError("postgres is not running"));
-    return Result(control_.Exec("CHECKPOINT"));
-  });
-}
-
-v1::OperationResult InstanceManager::Reload() {
-  return Submit([this] {
-    if (!accepting_) return Result(UnavailableError("postgres is not running"));
-    applied_hash_.clear();  // re-render and re-check even if nothing changed
-    auto in_recovery = control_.Query("SELECT pg_is_in_recovery()");
-    if (!in_recovery.ok()) return Result(in_recovery.status());
-    Status st = ApplyConfig(in_recovery->Scalar() == "f");
-    if (st.ok()) st = control_.Exec("SELECT pg_reload_conf()");
-    return Result(st);
-  });
-}
-
-v1::OperationResult InstanceManager::Restart(bool smart) {
-  return Submit([this, smart] {
-    if (!postmaster_.running()) return Result(FailedPreconditionError("postgres is not running"));
-    Status st = StopPostgres(smart ? ShutdownMode::kSmart : ShutdownMode::kFast);
-    if (st.ok()) st = StartPostgres();
-    return Result(st);
-  });
-}
-
-v1::OperationResult InstanceManager::SetFenced(bool fenced) {
-  return Submit([this, fenced] {
-    fenced_by_rpc_ = fenced;
-    Reconcile();
-    return Result(OkStatus());
-  });
 }
 
 Status InstanceManager::StartPostgres() {
@@ -286,7 +164,11 @@ Status InstanceManager::DemoteNow() {
 Status InstanceManager::ApplyConfig(bool primary) {
   auto rendered = pg::RenderConfig(cluster_, MakeContext(options_, cluster_, primary));
   Status st = rendered.status();
-  if (st.ok() && rendered->hash == applied_hash_) return OkStatus();
+  if (st.ok() && rendered->hash == applied_hash_) {
+    // What the Cluster asks is in effect (again): no error to report.
+    UpdateView([](v1::InstanceStatus* v) { v->clear_config_error(); });
+    return OkStatus();
+  }
   if (st.ok() && rendered->hash == refused_hash_) return InvalidArgumentError(refused_error_);
   if (st.ok()) {
     st = CheckWithPostgres(*rendered, tools_);

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -31,10 +32,10 @@ double MsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+// Thrown, not exit()ed, so the instances' destructors stop postgres and
+// remove the temporary directories.
 [[noreturn]] void Fail(const std::string& what, const Instance* a = nullptr) {
-  std::cerr << "bench_instance: " << what << "\n";
-  if (a) std::cerr << a->LogTail() << "\n";
-  std::exit(1);
+  throw std::runtime_error(a ? what + "\n" + a->LogTail() : what);
 }
 
 void Check(const tusk::Status& st, const std::string& what) {
@@ -57,7 +58,7 @@ double AnonRssMib(pid_t pid) {
 
 }  // namespace
 
-int main() {
+int Run() {
   auto root = tusk::testing::MakeTestRoot();
   if (!root.ok()) Fail(root.status().ToString());
   ClusterFile cluster(root->Sub("cluster.json"), "pg", {"pg-1", "pg-2"}, "pg-1");
@@ -150,4 +151,13 @@ int main() {
   }
   tusk::bench::ReportSamples("instance.crash_exit_ms", crash, "ms", {{"goal", 1000}});
   return 0;
+}
+
+int main() {
+  try {
+    return Run();
+  } catch (const std::exception& e) {
+    std::cerr << "bench_instance: " << e.what() << "\n";
+    return 1;
+  }
 }
