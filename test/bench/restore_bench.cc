@@ -1,0 +1,94 @@
+// Base backup and restore throughput against the loopback S3 server:
+//   restore.mb_per_s   a pgbench database (about 1 GiB at the default scale)
+//                      restored from object storage into an empty PGDATA
+//   backup.mb_per_s    the base backup that produced it
+// TUSK_BENCH_RESTORE_SCALE sets the pgbench scale (70 ≈ 1 GiB).
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/backup/backup_info.h"
+#include "common/backup/config.h"
+#include "test/bench/bench.h"
+#include "test/integration/backup/fixtures.h"
+
+using namespace tusk;
+using namespace tusk::backup;
+using namespace tusk::backup::testing;
+
+namespace {
+
+int Die(const std::string& what, const Status& s) {
+  std::cerr << what << ": " << s.ToString() << "\n";
+  return 1;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main() {
+  const char* scale_env = std::getenv("TUSK_BENCH_RESTORE_SCALE");
+  const std::string scale = scale_env ? scale_env : "70";
+  auto dir = TempDir::Make("tusk-bench-restore");
+  if (!dir.ok()) return Die("tempdir", dir.status());
+  ::chmod(dir->path().c_str(), 0755);
+  auto s3 = S3Server::Start(dir->Sub("s3"), {"tusk"});
+  if (!s3.ok()) return Die("s3 server", s3.status());
+  nlohmann::json j = {{"destinationPath", "s3://tusk/bench"},
+                      {"endpointURL", (*s3)->endpoint()},
+                      {"serverName", "restore-bench"},
+                      {"s3Credentials", {{"accessKeyId", kAccessKey}, {"secretAccessKey", kSecretKey}}},
+                      {"wal", {{"maxParallel", 4}}},
+                      {"data", {{"jobs", 4}}}};
+  const std::string config = dir->Sub("store.json");
+  WriteFile(config, j.dump(), 0644).IgnoreError();
+  std::string command = std::string(TUSK_BACKUP_TOOL) + " wal-archive --config " + config + " %p";
+  auto pg = PgServer::Init(dir->Sub("pgdata"), {"archive_mode = on", "archive_command = '" + command + "'",
+                                                "wal_level = replica", "max_wal_size = '4GB'"});
+  if (!pg.ok()) return Die("initdb", pg.status());
+  if (Status s = (*pg)->Start(); !s.ok()) return Die("postgres", s);
+  std::cerr << "restore bench: pgbench -i -s " << scale << "\n";
+  auto init = RunAsPostgres({"/usr/lib/postgresql/15/bin/pgbench", "-h", "127.0.0.1", "-p", std::to_string((*pg)->port()),
+                             "-i", "-s", scale, "-q", "postgres"},
+                            {}, std::chrono::seconds(900));
+  if (!init.ok() || !init->exit.success()) return Die("pgbench -i", init.ok() ? InternalError(init->stderr_data) : init.status());
+  auto db_size = (*pg)->Query("SELECT pg_database_size('postgres')");
+
+  SubprocessOptions b;
+  b.argv = {TUSK_BACKUP_TOOL, "backup", "--config", config, "--pgdata", (*pg)->pgdata(), "--conninfo", (*pg)->conninfo()};
+  auto t0 = std::chrono::steady_clock::now();
+  auto backup = RunSubprocess(b, std::chrono::seconds(900));
+  double backup_s = SecondsSince(t0);
+  if (!backup.ok() || !backup->exit.success()) return Die("backup", backup.ok() ? InternalError(backup->stderr_data) : backup.status());
+  const std::string id = backup->stdout_data.substr(0, backup->stdout_data.find('\n'));
+  auto cfg = LoadObjectStoreConfig(config, nullptr);
+  auto store = OpenObjectStore(*cfg);
+  auto info = ParseBackupInfo(*(*store)->Get(LayoutFor(*cfg)->BackupInfoKey(id)));
+  if (!info.ok()) return Die("backup.info", info.status());
+  const double mib = static_cast<double>(info->size.value_or(0)) / (1 << 20);
+  (*pg)->Stop().IgnoreError();
+
+  SubprocessOptions r;
+  r.argv = {TUSK_BACKUP_TOOL, "restore", "--config", config, "--pgdata", dir->Sub("restored")};
+  auto t1 = std::chrono::steady_clock::now();
+  auto restore = RunSubprocess(r, std::chrono::seconds(900));
+  double restore_s = SecondsSince(t1);
+  if (!restore.ok() || !restore->exit.success()) return Die("restore", restore.ok() ? InternalError(restore->stderr_data) : restore.status());
+  nlohmann::json common = {{"mib", mib}, {"pgbench_scale", std::stoi(scale)},
+                           {"database_bytes", db_size.ok() ? std::stoll(*db_size) : 0},
+                           {"note", "uncompressed data.tar, 4 parallel ranges/parts, loopback s3rver (node) on the same 2 cores"}};
+  nlohmann::json rx = common;
+  rx["seconds"] = restore_s;
+  rx["goal"] = "> 200";
+  bench::Report("restore.mb_per_s", mib / restore_s, "MiB/s", rx);
+  nlohmann::json bx = common;
+  bx["seconds"] = backup_s;
+  bench::Report("backup.mb_per_s", mib / backup_s, "MiB/s", bx);
+  return 0;
+}
