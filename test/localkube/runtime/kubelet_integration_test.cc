@@ -1,11 +1,13 @@
 // Pods as real processes on a real bridge: these tests need root and leave
 // nothing behind (TestNode tears everything down, also on failure).
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <httplib.h>
 
@@ -326,6 +328,62 @@ TEST_CASE("stopping a node leaves no namespace, interface, mount or process behi
   auto host_addrs = Run({"ip", "-o", "addr", "show"});
   REQUIRE(host_addrs.ok());
   CHECK(host_addrs->stdout_data.find(prefix + "-") == std::string::npos);
+}
+
+TEST_CASE("cleanup after a node process is SIGKILLed removes its namespaces, links and running pods", "[integration]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root");
+    return;
+  }
+  // The node runs in a child process that dies without any cleanup of its
+  // own, as localkube would in a crash; its pod keeps running.
+  int report[2];
+  REQUIRE(::pipe(report) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(report[0]);
+    std::string why;
+    bool skip = false;
+    auto node = TestNode::Make(&why, &skip);
+    std::string line = "error";
+    if (node && node->kubelet().SyncPod(TestNode::Pod("orphan", {"sleep", "1000"})).ok() &&
+        node->statuses().WaitFor("orphan-uid", [](const json& st) { return PhaseOf(st) == "Running"; }, seconds(20))) {
+      line = node->prefix() + " " + std::to_string(*node->kubelet().ContainerPid("orphan-uid", "main")) + " " +
+             node->state_dir() + "\n";
+    }
+    (void)!::write(report[1], line.data(), line.size());
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  std::string line;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(report[0], buf, sizeof buf)) > 0) {
+    line.append(buf, static_cast<size_t>(n));
+    if (line.find('\n') != std::string::npos) break;
+  }
+  ::close(report[0]);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  std::istringstream words(line);
+  std::string prefix, state_dir;
+  pid_t orphan = -1;
+  words >> prefix >> orphan >> state_dir;
+  REQUIRE(orphan > 0);
+  auto before = net::BridgeNetwork::FindLeftovers(prefix);
+  REQUIRE(before.ok());
+  CHECK(before->netns.size() == 2);
+  CHECK(::kill(orphan, 0) == 0);  // the pod outlived its node
+
+  REQUIRE(net::BridgeNetwork::Cleanup(prefix).ok());
+  auto after = net::BridgeNetwork::FindLeftovers(prefix);
+  REQUIRE(after.ok());
+  INFO(after->Describe());
+  CHECK(after->empty());
+  CHECK(Eventually([&] { return ::kill(orphan, 0) != 0; }, seconds(5)));
+  RemoveAll(state_dir).IgnoreError();
 }
 
 TEST_CASE("cleanup removes what a crashed run left: namespaces, their processes, host links", "[integration]") {
