@@ -79,6 +79,20 @@ std::string HttpGet(const std::string& ip, int port, const std::string& path) {
   return res && res->status == 200 ? res->body : "";
 }
 
+// Whether the mount at "/" in a mountinfo listing is a tmpfs (a pod's
+// private root) rather than the host's root filesystem.
+bool RootIsTmpfs(const std::string& mountinfo) {
+  std::istringstream in(mountinfo);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point;
+    f >> id >> parent >> dev >> root >> point;
+    if (point == "/") return line.find(" - tmpfs ") != std::string::npos;
+  }
+  return false;
+}
+
 StatusOr<SubprocessResult> Run(std::vector<std::string> argv) {
   SubprocessOptions opts;
   opts.argv = std::move(argv);
@@ -315,6 +329,10 @@ TEST_CASE("stopping a node leaves no namespace, interface, mount or process behi
     REQUIRE(node->kubelet().SyncPod(TestNode::Pod("sleeper", {"sleep", "1000"})).ok());
     REQUIRE(node->statuses().WaitFor("sleeper-uid", [](const json& s) { return PhaseOf(s) == "Running"; }, seconds(20)));
     container_pid = *node->kubelet().ContainerPid("sleeper-uid", "main");
+    state_dir = node->state_dir();
+    // The container's root and binds live in its own mount namespace only.
+    CHECK(ReadFile("/proc/self/mountinfo").value_or("").find(state_dir) == std::string::npos);
+    CHECK(RootIsTmpfs(ReadFile("/proc/" + std::to_string(container_pid) + "/mountinfo").value_or("")));
     auto during = net::BridgeNetwork::FindLeftovers(prefix);
     REQUIRE(during.ok());
     CHECK(during->netns.size() == 2);  // the network's and the pod's
@@ -325,6 +343,8 @@ TEST_CASE("stopping a node leaves no namespace, interface, mount or process behi
   INFO(after->Describe());
   CHECK(after->empty());
   CHECK(::kill(container_pid, 0) != 0);
+  CHECK(ReadFile("/proc/self/mountinfo").value_or("").find(state_dir) == std::string::npos);
+  CHECK_FALSE(PathExists(state_dir));
   auto host_addrs = Run({"ip", "-o", "addr", "show"});
   REQUIRE(host_addrs.ok());
   CHECK(host_addrs->stdout_data.find(prefix + "-") == std::string::npos);
