@@ -165,7 +165,7 @@ TEST_CASE("an image without a table entry leaves the pod in ErrImagePull naming 
   CHECK(PhaseOf(node->statuses().Latest("nope-uid")) == "Pending");
 }
 
-TEST_CASE("a crashing container shows its exit code and backs off; logs keep the previous run", "[integration]") {
+TEST_CASE("a crashing container shows its exit code and backs off, and logs keep the previous run", "[integration]") {
   NODE_OR_SKIP(node);
   REQUIRE(node->kubelet().SyncPod(TestNode::Pod("crash", {"sh", "-c", "echo run; exit 3"})).ok());
   REQUIRE(node->statuses().WaitFor(
@@ -284,7 +284,7 @@ TEST_CASE("a Secret volume is replaced atomically in a running pod", "[integrati
   CHECK(std::filesystem::read_symlink(in_pod + "/password") == "..data/password");
 }
 
-TEST_CASE("the service-account volume carries token, ca.crt and namespace; the env points at the API", "[integration]") {
+TEST_CASE("the service-account volume carries token, ca.crt and namespace", "[integration]") {
   NODE_OR_SKIP(node);
   node->objects().Update([](MapObjectSource& o) {
     o.tokens["default/default"] = "tok-123";
@@ -295,10 +295,14 @@ TEST_CASE("the service-account volume carries token, ca.crt and namespace; the e
   REQUIRE(node->statuses().WaitFor("sa-uid", [](const json& s) { return PhaseOf(s) == "Running"; }, seconds(20)));
   auto pid = node->kubelet().ContainerPid("sa-uid", "main");
   REQUIRE(pid.ok());
-  const std::string dir = "/proc/" + std::to_string(*pid) + "/root" + kServiceAccountMountPath;
+  // /var/run is a link to /run inside the pod; read through the real path,
+  // as /proc/PID/root does not resolve the pod's absolute links.
+  const std::string dir = "/proc/" + std::to_string(*pid) + "/root/run/secrets/kubernetes.io/serviceaccount";
   CHECK(ReadFile(dir + "/token").value_or("") == "tok-123");
   CHECK(ReadFile(dir + "/namespace").value_or("") == "default");
   CHECK(ReadFile(dir + "/ca.crt").value_or("") == "-----BEGIN CERTIFICATE-----\n");
+  // Nothing was created on the host on the way.
+  CHECK_FALSE(PathExists("/run/secrets/kubernetes.io/serviceaccount"));
 }
 
 TEST_CASE("a partitioned pod keeps running but cannot be reached until healed", "[integration]") {
