@@ -248,7 +248,6 @@ Status BridgeNetwork::ReleaseClusterIp(const std::string& text) {
 
 Status BridgeNetwork::Cleanup(const std::string& prefix) {
   ASSIGN_OR_RETURN(auto names, ListNetns());
-  Status first_error;
   for (const auto& name : names) {
     if (!HasPrefix(name, prefix)) continue;
     // A pod's processes outlive a crashed localkube; they are found through
@@ -259,16 +258,22 @@ Status BridgeNetwork::Cleanup(const std::string& prefix) {
       for (int pid : pids) KillPid(pid, SIGKILL).IgnoreError();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    Status s = Ip({"netns", "del", name});
-    if (!s.ok() && first_error.ok()) first_error = s;
+    Ip({"netns", "del", name}).IgnoreError();
   }
+  // The host end of the link dies with its peer's namespace, but not at
+  // once; deleting it ourselves may race with the kernel, so what counts is
+  // what is left afterwards.
   ASSIGN_OR_RETURN(auto links, HostLinks());
   for (const auto& link : links) {
-    if (!HasPrefix(link, prefix)) continue;
-    Status s = Ip({"link", "del", link});
-    if (!s.ok() && first_error.ok()) first_error = s;
+    if (HasPrefix(link, prefix)) Ip({"link", "del", link}).IgnoreError();
   }
-  return first_error;
+  for (int round = 0; round < 100; ++round) {
+    ASSIGN_OR_RETURN(Leftovers left, FindLeftovers(prefix));
+    if (left.empty()) return OkStatus();
+    if (round == 99) return InternalError("cleanup of " + prefix + " left " + left.Describe());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return OkStatus();
 }
 
 StatusOr<Leftovers> BridgeNetwork::FindLeftovers(const std::string& prefix) {

@@ -53,8 +53,10 @@ void MkdirAll(const std::string& root, const std::string& path, std::vector<Op>*
   }
 }
 
+// `source` is checked on the host; `child_source` is how the child names it
+// (the same path, or under the old root once it has pivoted).
 void Bind(const std::string& root, const std::string& source, const std::string& target, bool ro,
-          std::vector<Op>* ops) {
+          std::vector<Op>* ops, const std::string& child_source = "") {
   std::error_code ec;
   if (fs::is_directory(source, ec)) {
     MkdirAll(root, target, ops);
@@ -62,7 +64,7 @@ void Bind(const std::string& root, const std::string& source, const std::string&
     MkdirAll(root, fs::path(target).parent_path().string(), ops);
     ops->push_back({Op::kTouch, In(root, target)});
   }
-  ops->push_back({Op::kBind, source, In(root, target), MS_BIND | MS_REC});
+  ops->push_back({Op::kBind, child_source.empty() ? source : child_source, In(root, target), MS_BIND | MS_REC});
   if (ro) ops->push_back({Op::kRemountRo, In(root, target)});
 }
 
@@ -122,13 +124,23 @@ std::vector<Op> PlanRoot(const LaunchSpec& spec) {
     ops.push_back({Op::kMkdir, In(root, dir), "", 0, mode});
     ops.push_back({Op::kTmpfs, "tmpfs", In(root, dir), MS_NOSUID | MS_NODEV, mode});
   }
-  ops.push_back({Op::kSymlink, "/run", In(root, "/var/run")});
+  ops.push_back({Op::kSymlink, "../run", In(root, "/var/run")});
   ops.push_back({Op::kMkdir, In(root, "/var/tmp"), "", 0, 01777});
   ops.push_back({Op::kMkdir, In(root, "/var/lib"), "", 0, 0755});
   ops.push_back({Op::kMkdir, In(root, "/var/log"), "", 0, 0755});
   // Debian-built PostgreSQL puts its socket here by default.
   ops.push_back({Op::kMkdir, In(root, "/run/postgresql"), "", 0, 01777});
-  for (const auto& m : spec.volumes) Bind(root, m.source, m.target, m.read_only, &ops);
+  return ops;
+}
+
+constexpr char kOldRoot[] = "/.old-root";
+
+// Volume binds are made after pivot_root, so a mountPath that crosses a
+// symlink (/var/run -> /run) resolves inside the container's root, never on
+// the host; their sources are reached through the old root.
+std::vector<Op> PlanVolumes(const LaunchSpec& spec) {
+  std::vector<Op> ops;
+  for (const auto& m : spec.volumes) Bind("", m.source, m.target, m.read_only, &ops, kOldRoot + m.source);
   return ops;
 }
 
@@ -138,6 +150,7 @@ std::vector<Op> PlanRoot(const LaunchSpec& spec) {
 struct ChildArgs {
   const LaunchSpec* spec;
   const std::vector<Op>* ops;
+  const std::vector<Op>* volume_ops;
   std::vector<std::string> candidates;  // argv[0] on each PATH dir
   std::vector<char*> argv, envp;
   std::string old_root;     // <root>/.old-root
@@ -152,17 +165,8 @@ struct ChildArgs {
   ::_exit(127);
 }
 
-int ChildMain(void* arg) {
-  const ChildArgs& a = *static_cast<ChildArgs*>(arg);
-  const LaunchSpec& spec = *a.spec;
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
-  if (::setns(a.netns_fd, CLONE_NEWNET) != 0) Fail(a, "join network namespace", spec.netns_path.c_str());
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(a, "make mounts private", "/");
-  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) Fail(a, "sethostname", spec.hostname.c_str());
-  for (const Op& op : *a.ops) {
+void RunOps(const ChildArgs& a, const std::vector<Op>& ops) {
+  for (const Op& op : ops) {
     int rc = 0;
     switch (op.kind) {
       case Op::kMkdir:
@@ -200,10 +204,24 @@ int ChildMain(void* arg) {
       Fail(a, "prepare root:", target_in_b ? op.b.c_str() : op.a.c_str());
     }
   }
+}
+
+int ChildMain(void* arg) {
+  const ChildArgs& a = *static_cast<ChildArgs*>(arg);
+  const LaunchSpec& spec = *a.spec;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+  if (::setns(a.netns_fd, CLONE_NEWNET) != 0) Fail(a, "join network namespace", spec.netns_path.c_str());
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(a, "make mounts private", "/");
+  if (::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) Fail(a, "sethostname", spec.hostname.c_str());
+  RunOps(a, *a.ops);
   const char* root = spec.root_mountpoint.c_str();
   if (::mkdir(a.old_root.c_str(), 0700) != 0) Fail(a, "mkdir", a.old_root.c_str());
   if (::syscall(SYS_pivot_root, root, a.old_root.c_str()) != 0) Fail(a, "pivot_root", root);
   if (::chdir("/") != 0) Fail(a, "chdir", "/");
+  RunOps(a, *a.volume_ops);
   if (::umount2("/.old-root", MNT_DETACH) != 0) Fail(a, "umount", "old root");
   ::rmdir("/.old-root");
   if (::setgroups(spec.groups.size(), spec.groups.data()) != 0) Fail(a, "setgroups", "");
@@ -229,7 +247,8 @@ StatusOr<pid_t> LaunchContainer(const LaunchSpec& spec) {
   fs::create_directories(spec.root_mountpoint, ec);
   if (ec) return InternalError("mkdir " + spec.root_mountpoint + ": " + ec.message());
   const std::vector<Op> ops = PlanRoot(spec);
-  ChildArgs a{&spec, &ops, {}, {}, {}, spec.root_mountpoint + "/.old-root",
+  const std::vector<Op> volume_ops = PlanVolumes(spec);
+  ChildArgs a{&spec, &ops, &volume_ops, {}, {}, {}, spec.root_mountpoint + kOldRoot,
               spec.working_dir.empty() ? "/" : spec.working_dir, -1, -1, -1, -1};
   if (spec.argv[0].find('/') != std::string::npos) {
     a.candidates.push_back(spec.argv[0]);

@@ -1,11 +1,13 @@
 // Pods as real processes on a real bridge: these tests need root and leave
 // nothing behind (TestNode tears everything down, also on failure).
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <httplib.h>
 
@@ -75,6 +77,20 @@ std::string HttpGet(const std::string& ip, int port, const std::string& path) {
   client.set_read_timeout(std::chrono::seconds(2));
   auto res = client.Get(path);
   return res && res->status == 200 ? res->body : "";
+}
+
+// Whether the mount at "/" in a mountinfo listing is a tmpfs (a pod's
+// private root) rather than the host's root filesystem.
+bool RootIsTmpfs(const std::string& mountinfo) {
+  std::istringstream in(mountinfo);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point;
+    f >> id >> parent >> dev >> root >> point;
+    if (point == "/") return line.find(" - tmpfs ") != std::string::npos;
+  }
+  return false;
 }
 
 StatusOr<SubprocessResult> Run(std::vector<std::string> argv) {
@@ -149,7 +165,7 @@ TEST_CASE("an image without a table entry leaves the pod in ErrImagePull naming 
   CHECK(PhaseOf(node->statuses().Latest("nope-uid")) == "Pending");
 }
 
-TEST_CASE("a crashing container shows its exit code and backs off; logs keep the previous run", "[integration]") {
+TEST_CASE("a crashing container shows its exit code and backs off, and logs keep the previous run", "[integration]") {
   NODE_OR_SKIP(node);
   REQUIRE(node->kubelet().SyncPod(TestNode::Pod("crash", {"sh", "-c", "echo run; exit 3"})).ok());
   REQUIRE(node->statuses().WaitFor(
@@ -268,7 +284,7 @@ TEST_CASE("a Secret volume is replaced atomically in a running pod", "[integrati
   CHECK(std::filesystem::read_symlink(in_pod + "/password") == "..data/password");
 }
 
-TEST_CASE("the service-account volume carries token, ca.crt and namespace; the env points at the API", "[integration]") {
+TEST_CASE("the service-account volume carries token, ca.crt and namespace", "[integration]") {
   NODE_OR_SKIP(node);
   node->objects().Update([](MapObjectSource& o) {
     o.tokens["default/default"] = "tok-123";
@@ -279,10 +295,14 @@ TEST_CASE("the service-account volume carries token, ca.crt and namespace; the e
   REQUIRE(node->statuses().WaitFor("sa-uid", [](const json& s) { return PhaseOf(s) == "Running"; }, seconds(20)));
   auto pid = node->kubelet().ContainerPid("sa-uid", "main");
   REQUIRE(pid.ok());
-  const std::string dir = "/proc/" + std::to_string(*pid) + "/root" + kServiceAccountMountPath;
+  // /var/run is a link to /run inside the pod; read through the real path,
+  // as /proc/PID/root does not resolve the pod's absolute links.
+  const std::string dir = "/proc/" + std::to_string(*pid) + "/root/run/secrets/kubernetes.io/serviceaccount";
   CHECK(ReadFile(dir + "/token").value_or("") == "tok-123");
   CHECK(ReadFile(dir + "/namespace").value_or("") == "default");
   CHECK(ReadFile(dir + "/ca.crt").value_or("") == "-----BEGIN CERTIFICATE-----\n");
+  // Nothing was created on the host on the way.
+  CHECK_FALSE(PathExists("/run/secrets/kubernetes.io/serviceaccount"));
 }
 
 TEST_CASE("a partitioned pod keeps running but cannot be reached until healed", "[integration]") {
@@ -313,6 +333,10 @@ TEST_CASE("stopping a node leaves no namespace, interface, mount or process behi
     REQUIRE(node->kubelet().SyncPod(TestNode::Pod("sleeper", {"sleep", "1000"})).ok());
     REQUIRE(node->statuses().WaitFor("sleeper-uid", [](const json& s) { return PhaseOf(s) == "Running"; }, seconds(20)));
     container_pid = *node->kubelet().ContainerPid("sleeper-uid", "main");
+    state_dir = node->state_dir();
+    // The container's root and binds live in its own mount namespace only.
+    CHECK(ReadFile("/proc/self/mountinfo").value_or("").find(state_dir) == std::string::npos);
+    CHECK(RootIsTmpfs(ReadFile("/proc/" + std::to_string(container_pid) + "/mountinfo").value_or("")));
     auto during = net::BridgeNetwork::FindLeftovers(prefix);
     REQUIRE(during.ok());
     CHECK(during->netns.size() == 2);  // the network's and the pod's
@@ -323,9 +347,67 @@ TEST_CASE("stopping a node leaves no namespace, interface, mount or process behi
   INFO(after->Describe());
   CHECK(after->empty());
   CHECK(::kill(container_pid, 0) != 0);
+  CHECK(ReadFile("/proc/self/mountinfo").value_or("").find(state_dir) == std::string::npos);
+  CHECK_FALSE(PathExists(state_dir));
   auto host_addrs = Run({"ip", "-o", "addr", "show"});
   REQUIRE(host_addrs.ok());
   CHECK(host_addrs->stdout_data.find(prefix + "-") == std::string::npos);
+}
+
+TEST_CASE("cleanup after a node process is SIGKILLed removes its namespaces, links and running pods", "[integration]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root");
+    return;
+  }
+  // The node runs in a child process that dies without any cleanup of its
+  // own, as localkube would in a crash; its pod keeps running.
+  int report[2];
+  REQUIRE(::pipe(report) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(report[0]);
+    std::string why;
+    bool skip = false;
+    auto node = TestNode::Make(&why, &skip);
+    std::string line = "error";
+    if (node && node->kubelet().SyncPod(TestNode::Pod("orphan", {"sleep", "1000"})).ok() &&
+        node->statuses().WaitFor("orphan-uid", [](const json& st) { return PhaseOf(st) == "Running"; }, seconds(20))) {
+      line = node->prefix() + " " + std::to_string(*node->kubelet().ContainerPid("orphan-uid", "main")) + " " +
+             node->state_dir() + "\n";
+    }
+    (void)!::write(report[1], line.data(), line.size());
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  std::string line;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(report[0], buf, sizeof buf)) > 0) {
+    line.append(buf, static_cast<size_t>(n));
+    if (line.find('\n') != std::string::npos) break;
+  }
+  ::close(report[0]);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  std::istringstream words(line);
+  std::string prefix, state_dir;
+  pid_t orphan = -1;
+  words >> prefix >> orphan >> state_dir;
+  REQUIRE(orphan > 0);
+  auto before = net::BridgeNetwork::FindLeftovers(prefix);
+  REQUIRE(before.ok());
+  CHECK(before->netns.size() == 2);
+  CHECK(::kill(orphan, 0) == 0);  // the pod outlived its node
+
+  REQUIRE(net::BridgeNetwork::Cleanup(prefix).ok());
+  auto after = net::BridgeNetwork::FindLeftovers(prefix);
+  REQUIRE(after.ok());
+  INFO(after->Describe());
+  CHECK(after->empty());
+  CHECK(Eventually([&] { return ::kill(orphan, 0) != 0; }, seconds(5)));
+  RemoveAll(state_dir).IgnoreError();
 }
 
 TEST_CASE("cleanup removes what a crashed run left: namespaces, their processes, host links", "[integration]") {
