@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
+#include "common/backup/commands.h"
+#include "common/backup/managed_archiver.h"
 #include "common/base/signals.h"
 #include "common/log/log.h"
 #include "common/pg/connection.h"
@@ -95,6 +98,9 @@ int RunCommand(const std::vector<std::string>& args) {
   GrpcService service(&manager);
   auto grpc_server = StartGrpcServer(o.grpc_address, &service);
   if (!grpc_server.ok()) return Finish(grpc_server.status(), logger);
+  auto archiver = backup::ManagedArchiver::StartFromEnvironment();
+  if (!archiver.ok()) return Finish(archiver.status().WithContext("WAL archiver"), logger);
+  if (*archiver) logger.Info("WAL archiver serving", {{"socket", (*archiver)->socket_path()}});
   HttpServer http(&manager.hub());
   if (Status st = http.Start(o.http_address); !st.ok()) return Finish(st, logger);
   logger.Info("instance manager running", {{"pid", ::getpid()}, {"grpc", o.grpc_address}, {"http", o.http_address}});
@@ -123,6 +129,11 @@ const std::vector<Command>& Commands() {
       {"join", "clone the current primary with pg_basebackup and configure a standby", JoinCommand},
       {"run", "PID 1: supervise postgres, follow the Cluster, serve gRPC and HTTP", RunCommand},
       {"status", "print this instance's status as JSON", StatusCommand},
+      {"wal-archive", "archive_command: store one WAL file (through the running manager)", backup::WalArchiveCommand},
+      {"wal-restore", "restore_command: fetch one WAL file, prefetching the next ones", backup::WalRestoreCommand},
+      {"backup", "take a base backup to the object store", backup::BackupCommand},
+      {"restore", "restore a base backup into an empty PGDATA, with a recovery target", backup::RestoreCommand},
+      {"backup-retention", "delete backups and WAL beyond the retention policy", backup::RetentionCommand},
   };
   return kCommands;
 }
@@ -131,7 +142,11 @@ std::string Usage() {
   std::string u = "Usage: tusk-instance <command> [flags]\n\n"
                   "The Tusk instance manager: PID 1 of a Postgres pod. It supervises postgres,\n"
                   "configures replication from the Cluster and reports health over gRPC.\n\nCommands:\n";
-  for (const auto& c : Commands()) u += "  " + std::string(c.name) + std::string(10 - std::string(c.name).size(), ' ') + c.summary + "\n";
+  for (const auto& c : Commands()) {
+    std::string name = c.name;
+    name.resize(std::max<size_t>(name.size() + 2, 18), ' ');
+    u += "  " + name + c.summary + "\n";
+  }
   return u + "\n" + kFlagsHelp;
 }
 

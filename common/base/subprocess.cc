@@ -71,10 +71,6 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
     ::_exit(127);
   };
   if (o.new_process_group && ::setpgid(0, 0) != 0) fail(errno);
-  if (o.kill_with_parent) {
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
-    if (::getppid() != parent) ::_exit(127);  // parent already gone
-  }
   // A blocked signal mask and ignored dispositions survive exec: undo what
   // the parent set up for itself (SignalFd blocks SIGTERM, SIGPIPE ignored).
   sigset_t all;
@@ -91,6 +87,12 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   if (o.uid) {
     if (::setgroups(0, nullptr) != 0) fail(errno);
     if (::setuid(*o.uid) != 0) fail(errno);
+  }
+  // After the uid change: the kernel clears the parent-death signal when
+  // credentials change, so setting it earlier would silently do nothing.
+  if (o.kill_with_parent) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
+    if (::getppid() != parent) ::_exit(127);  // parent already gone
   }
   ::execve(path, argv, envp);
   fail(errno);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -149,6 +150,33 @@ TEST_CASE("a child runs as another user when asked", "[root]") {
   auto r = RunSubprocess(o);
   REQUIRE(r.ok());
   CHECK(r->stdout_data == "65534\n");
+}
+
+}  // namespace
+}  // namespace tusk
+
+namespace tusk {
+namespace {
+
+TEST_CASE("a child running as another user still dies with the thread that started it", "[root]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root to change user");
+    return;
+  }
+  std::unique_ptr<Subprocess> child;
+  std::thread starter([&] {
+    SubprocessOptions o = Argv({"sleep", "60"});
+    o.uid = 65534;
+    o.gid = 65534;
+    auto p = Subprocess::Start(o);
+    if (p.ok()) child = std::move(*p);
+  });
+  starter.join();
+  REQUIRE(child != nullptr);
+  auto r = child->Communicate(std::chrono::seconds(30));
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->timed_out);
+  CHECK(r->exit.signal == SIGKILL);
 }
 
 }  // namespace
