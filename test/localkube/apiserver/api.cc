@@ -119,8 +119,7 @@ ApiOr<WatchChannel::Match> Api::MakeMatch(const ResourceInfo& r, const ListOptio
   });
 }
 
-ApiOr<json> Api::List(const std::string& gr, const std::string& ns, const ListOptions& opts,
-                      const std::string& version) const {
+ApiOr<Api::RawList> Api::ListRaw(const std::string& gr, const std::string& ns, const ListOptions& opts) const {
   auto r = Resolve(gr);
   if (!r || !r->stored) return ResourceNotFound();
   auto match = MakeMatch(*r, opts);
@@ -139,15 +138,23 @@ ApiOr<json> Api::List(const std::string& gr, const std::string& ns, const ListOp
   }
   auto res = store_->List(gr, r->namespaced ? ns : "", *match, opts.limit, start);
   if (list_rv == 0) list_rv = res.rv;
-  json items = json::array();
-  for (const auto& o : res.items) items.push_back(AsVersion(*r, *o, version));
   json meta = {{"resourceVersion", std::to_string(list_rv)}};
   if (!res.next_key.empty()) {
     meta["continue"] = Base64UrlEncode(json({{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", res.next_key}}).dump());
     meta["remainingItemCount"] = res.remaining;
   }
+  return RawList{std::move(res.items), std::move(meta)};
+}
+
+ApiOr<json> Api::List(const std::string& gr, const std::string& ns, const ListOptions& opts,
+                      const std::string& version) const {
+  auto raw = ListRaw(gr, ns, opts);
+  if (!raw.ok()) return raw.error();
+  auto r = Resolve(gr);
+  json items = json::array();
+  for (const auto& o : raw->items) items.push_back(AsVersion(*r, *o, version));
   return json{{"kind", r->kind + "List"}, {"apiVersion", r->api_version(version.empty() ? StoredVersion(*r) : version)},
-              {"metadata", meta}, {"items", std::move(items)}};
+              {"metadata", raw->metadata}, {"items", std::move(items)}};
 }
 
 ApiOr<ChannelPtr> Api::Watch(const std::string& gr, const std::string& ns, const ListOptions& opts) const {

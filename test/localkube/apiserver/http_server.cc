@@ -129,6 +129,7 @@ HttpServer::HttpServer(Api* api, const TokenAuthority* tokens, HttpServerOptions
   server_->new_task_queue = [] { return new httplib::ThreadPool(512); };
   server_->set_payload_max_length(options_.max_body_bytes * 4);
   server_->set_keep_alive_max_count(10000);
+  server_->set_tcp_nodelay(true);  // watch events and small replies must not wait for delayed ACKs
   server_->set_read_timeout(std::chrono::seconds(30));
   server_->set_write_timeout(std::chrono::seconds(30));
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
@@ -287,6 +288,22 @@ void HttpServer::HandleResource(Call& call) {
       }
       return WriteJson(res, 200, *obj);
     }
+    if (!WantsTable(req) && version == r.versions.front()) {
+      // Serialized straight from the stored objects: no copy of each item.
+      auto raw = api_->ListRaw(gr, ns, ListOptionsFrom(req));
+      if (!raw.ok()) return WriteError(res, raw.error());
+      std::string body = json({{"kind", r.kind + "List"}, {"apiVersion", r.api_version(version)}}).dump();
+      body.pop_back();
+      body += ",\"metadata\":" + raw->metadata.dump() + ",\"items\":[";
+      for (size_t i = 0; i < raw->items.size(); ++i) {
+        if (i) body += ',';
+        body += raw->items[i]->dump();
+      }
+      body += "]}\n";
+      res.status = 200;
+      res.set_content(std::move(body), "application/json");
+      return;
+    }
     auto list = api_->List(gr, ns, ListOptionsFrom(req), version);
     if (!list.ok()) return WriteError(res, list.error());
     if (WantsTable(req)) {
@@ -422,6 +439,11 @@ void HttpServer::HandleWatch(Call& call) {
         auto wait = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(250), deadline - t);
         auto ev = channel->Pop(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
         if (ev) {
+          if (!table && ev->serialized && version == info->versions.front()) {
+            std::string line = std::string("{\"type\":\"") + EventTypeName(ev->type) + "\",\"object\":" +
+                               *ev->serialized + "}\n";
+            return sink.write(line.data(), line.size());
+          }
           json obj = api_->AsVersion(*info, *ev->object, version);
           if (table) {
             obj = BuildTable(*info, version, {obj}, "Metadata", std::chrono::system_clock::now());
