@@ -59,7 +59,7 @@ class Watches(unittest.TestCase):
         self.api.patch_namespaced_config_map("a", self.ns, {"data": {"k": "v"}})
         self.api.patch_namespaced_config_map("a", self.ns, {"data": {"k": "v"}})  # no-op: no event
         self.api.delete_namespaced_config_map("a", self.ns)
-        got = [events.get(timeout=10) for _ in range(3)]
+        got = [events.get(timeout=30) for _ in range(3)]
         w.stop()
         self.assertEqual([g[0] for g in got], ["ADDED", "MODIFIED", "DELETED"])
         rvs = [int(g[2]) for g in got]
@@ -69,7 +69,7 @@ class Watches(unittest.TestCase):
     def test_watch_without_resource_version_starts_with_current_state(self):
         self.api.create_namespaced_config_map(self.ns, cm("existing"))
         w, events, t = self.watch_in_background(timeout_seconds=20)
-        self.assertEqual(events.get(timeout=10)[:2], ("ADDED", "existing"))
+        self.assertEqual(events.get(timeout=30)[:2], ("ADDED", "existing"))
         w.stop()
 
     def test_watch_survives_410_by_relisting(self):
@@ -77,14 +77,14 @@ class Watches(unittest.TestCase):
         for i in range(25):  # more changes than the 20 the server keeps
             self.api.create_namespaced_config_map(self.ns, cm(f"c{i}"))
         w, events, t = self.watch_in_background(resource_version=old_rv, timeout_seconds=5)
-        kind, status, _ = events.get(timeout=10)
+        kind, status, _ = events.get(timeout=30)
         self.assertEqual((kind, status), ("EXCEPTION", 410))
         # The client recovers the way informers do: list again, watch from there.
         listed = self.api.list_namespaced_config_map(self.ns)
         self.assertEqual(len(listed.items), 25)
         w, events, t = self.watch_in_background(resource_version=listed.metadata.resource_version, timeout_seconds=20)
         self.api.create_namespaced_config_map(self.ns, cm("after-410"))
-        self.assertEqual(events.get(timeout=10)[:2], ("ADDED", "after-410"))
+        self.assertEqual(events.get(timeout=30)[:2], ("ADDED", "after-410"))
         w.stop()
 
     def raw_watch_lines(self, query):
@@ -182,9 +182,9 @@ class Watches(unittest.TestCase):
                     lines.append(proc.stdout.readline())
                 return len(lines) >= 2
 
-            wait_for(lambda: read_line() or len(lines) >= 1, what="initial row")
+            wait_for(lambda: read_line() or len(lines) >= 1, timeout=30, what="initial row")
             self.api.patch_namespaced_config_map("watched", self.ns, {"data": {"a": "1", "b": "2"}})
-            wait_for(read_line, what="watch row")
+            wait_for(read_line, timeout=30, what="watch row")
             self.assertRegex(lines[1], r"^watched\s+2\s+")
         finally:
             proc.kill()
