@@ -25,11 +25,9 @@ class Watches(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster("--watch-history", "20", "--bookmark-interval", "1").__enter__()
+        # Runs even when the rest of setUpClass fails, unlike tearDownClass.
+        cls.addClassCleanup(cls.cluster.__exit__, None, None, None)
         cls.api = client.CoreV1Api(cls.cluster.client())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.__exit__(None, None, None)
 
     def setUp(self):
         self.ns = self.id().split(".")[-1].replace("_", "-")[:40]
