@@ -5,7 +5,6 @@ import http.client
 import json
 import os
 import queue
-import select
 import ssl
 import subprocess
 import threading
@@ -14,7 +13,7 @@ import unittest
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
-from harness import KUBECTL, Cluster, wait_for
+from harness import KUBECTL, Cluster
 
 
 def cm(name, labels=None, data=None):
@@ -169,21 +168,19 @@ class Watches(unittest.TestCase):
         c = self.cluster
         self.api.create_namespaced_config_map(self.ns, cm("watched"))
         proc = subprocess.Popen([KUBECTL, "--kubeconfig", c.kubeconfig, "--cache-dir", os.path.join(c.dir, "kubectl-cache"),
-                                 "get", "cm", "watched", "-n", self.ns, "-w", "--no-headers"],
+                                 "get", "cm", "-n", self.ns, "-w", "--no-headers"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            lines = []
-
-            def read_line():
-                r, _, _ = select.select([proc.stdout], [], [], 0.2)
-                if r:
-                    lines.append(proc.stdout.readline())
-                return len(lines) >= 2
-
-            wait_for(lambda: read_line() or len(lines) >= 1, timeout=30, what="initial row")
+            # A list watch resumes from the list's resourceVersion, so a change
+            # made before the watch request lands is still delivered. (For a
+            # single named object kubectl watches from "0" and drops the first
+            # event, which would race with the patch below.)
+            # A reader thread, not select(): two rows may arrive in one read.
+            lines = queue.Queue()
+            threading.Thread(target=lambda: [lines.put(l) for l in iter(proc.stdout.readline, "")], daemon=True).start()
+            self.assertRegex(lines.get(timeout=30), r"^watched\s+0\s+")
             self.api.patch_namespaced_config_map("watched", self.ns, {"data": {"a": "1", "b": "2"}})
-            wait_for(read_line, timeout=30, what="watch row")
-            self.assertRegex(lines[1], r"^watched\s+2\s+")
+            self.assertRegex(lines.get(timeout=30), r"^watched\s+2\s+")
         finally:
             proc.kill()
             proc.wait()
