@@ -25,7 +25,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(condition, timeout=10.0, interval=0.05, what="condition"):
+def wait_for(condition, timeout=30.0, interval=0.05, what="condition"):
     """Polls `condition` until it returns a truthy value; fails after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -58,14 +58,12 @@ class Crds(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster().__enter__()
+        # Runs even when the rest of setUpClass fails, unlike tearDownClass.
+        cls.addClassCleanup(cls.cluster.__exit__, None, None, None)
         c = cls.cluster
         c.kubectl("apply", "-f", "-", input=CRD)
         c.kubectl("wait", "--for", "condition=established", "crd/widgets.example.com", "--timeout=10s")
         cls.custom = client.CustomObjectsApi(c.client())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.__exit__(None, None, None)
 
     def widget(self, name):
         return self.custom.get_namespaced_custom_object("example.com", "v1", "default", "widgets", name)

@@ -21,10 +21,8 @@ class Deletion(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.__exit__(None, None, None)
+        # Runs even when the rest of setUpClass fails, unlike tearDownClass.
+        cls.addClassCleanup(cls.cluster.__exit__, None, None, None)
 
     def create(self, obj, ns="default"):
         status, _, body = self.cluster.request("POST", f"/api/v1/namespaces/{ns}/configmaps", obj)

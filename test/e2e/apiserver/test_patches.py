@@ -18,11 +18,9 @@ class Patches(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster().__enter__()
+        # Runs even when the rest of setUpClass fails, unlike tearDownClass.
+        cls.addClassCleanup(cls.cluster.__exit__, None, None, None)
         cls.core = client.CoreV1Api(cls.cluster.client())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.__exit__(None, None, None)
 
     def setUp(self):
         self.name = self.id().split(".")[-1].replace("_", "-")[:50]

@@ -14,10 +14,8 @@ class Rbac(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.__exit__(None, None, None)
+        # Runs even when the rest of setUpClass fails, unlike tearDownClass.
+        cls.addClassCleanup(cls.cluster.__exit__, None, None, None)
 
     def make_sa(self, name, ns="default"):
         c = self.cluster

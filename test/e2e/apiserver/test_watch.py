@@ -5,7 +5,6 @@ import http.client
 import json
 import os
 import queue
-import select
 import ssl
 import subprocess
 import threading
@@ -14,7 +13,7 @@ import unittest
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
-from harness import KUBECTL, Cluster, wait_for
+from harness import KUBECTL, Cluster
 
 
 def cm(name, labels=None, data=None):
@@ -25,11 +24,9 @@ class Watches(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster("--watch-history", "20", "--bookmark-interval", "1").__enter__()
+        # Runs even when the rest of setUpClass fails, unlike tearDownClass.
+        cls.addClassCleanup(cls.cluster.__exit__, None, None, None)
         cls.api = client.CoreV1Api(cls.cluster.client())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.__exit__(None, None, None)
 
     def setUp(self):
         self.ns = self.id().split(".")[-1].replace("_", "-")[:40]
@@ -59,7 +56,7 @@ class Watches(unittest.TestCase):
         self.api.patch_namespaced_config_map("a", self.ns, {"data": {"k": "v"}})
         self.api.patch_namespaced_config_map("a", self.ns, {"data": {"k": "v"}})  # no-op: no event
         self.api.delete_namespaced_config_map("a", self.ns)
-        got = [events.get(timeout=10) for _ in range(3)]
+        got = [events.get(timeout=30) for _ in range(3)]
         w.stop()
         self.assertEqual([g[0] for g in got], ["ADDED", "MODIFIED", "DELETED"])
         rvs = [int(g[2]) for g in got]
@@ -69,7 +66,7 @@ class Watches(unittest.TestCase):
     def test_watch_without_resource_version_starts_with_current_state(self):
         self.api.create_namespaced_config_map(self.ns, cm("existing"))
         w, events, t = self.watch_in_background(timeout_seconds=20)
-        self.assertEqual(events.get(timeout=10)[:2], ("ADDED", "existing"))
+        self.assertEqual(events.get(timeout=30)[:2], ("ADDED", "existing"))
         w.stop()
 
     def test_watch_survives_410_by_relisting(self):
@@ -77,14 +74,14 @@ class Watches(unittest.TestCase):
         for i in range(25):  # more changes than the 20 the server keeps
             self.api.create_namespaced_config_map(self.ns, cm(f"c{i}"))
         w, events, t = self.watch_in_background(resource_version=old_rv, timeout_seconds=5)
-        kind, status, _ = events.get(timeout=10)
+        kind, status, _ = events.get(timeout=30)
         self.assertEqual((kind, status), ("EXCEPTION", 410))
         # The client recovers the way informers do: list again, watch from there.
         listed = self.api.list_namespaced_config_map(self.ns)
         self.assertEqual(len(listed.items), 25)
         w, events, t = self.watch_in_background(resource_version=listed.metadata.resource_version, timeout_seconds=20)
         self.api.create_namespaced_config_map(self.ns, cm("after-410"))
-        self.assertEqual(events.get(timeout=10)[:2], ("ADDED", "after-410"))
+        self.assertEqual(events.get(timeout=30)[:2], ("ADDED", "after-410"))
         w.stop()
 
     def raw_watch_lines(self, query):
@@ -171,21 +168,19 @@ class Watches(unittest.TestCase):
         c = self.cluster
         self.api.create_namespaced_config_map(self.ns, cm("watched"))
         proc = subprocess.Popen([KUBECTL, "--kubeconfig", c.kubeconfig, "--cache-dir", os.path.join(c.dir, "kubectl-cache"),
-                                 "get", "cm", "watched", "-n", self.ns, "-w", "--no-headers"],
+                                 "get", "cm", "-n", self.ns, "-w", "--no-headers"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            lines = []
-
-            def read_line():
-                r, _, _ = select.select([proc.stdout], [], [], 0.2)
-                if r:
-                    lines.append(proc.stdout.readline())
-                return len(lines) >= 2
-
-            wait_for(lambda: read_line() or len(lines) >= 1, what="initial row")
+            # A list watch resumes from the list's resourceVersion, so a change
+            # made before the watch request lands is still delivered. (For a
+            # single named object kubectl watches from "0" and drops the first
+            # event, which would race with the patch below.)
+            # A reader thread, not select(): two rows may arrive in one read.
+            lines = queue.Queue()
+            threading.Thread(target=lambda: [lines.put(l) for l in iter(proc.stdout.readline, "")], daemon=True).start()
+            self.assertRegex(lines.get(timeout=30), r"^watched\s+0\s+")
             self.api.patch_namespaced_config_map("watched", self.ns, {"data": {"a": "1", "b": "2"}})
-            wait_for(read_line, what="watch row")
-            self.assertRegex(lines[1], r"^watched\s+2\s+")
+            self.assertRegex(lines.get(timeout=30), r"^watched\s+2\s+")
         finally:
             proc.kill()
             proc.wait()

@@ -103,6 +103,13 @@ class Api {
   // A "<Kind>List" object with metadata.resourceVersion (and continue).
   ApiOr<json> List(const std::string& gr, const std::string& ns, const ListOptions& opts,
                    const std::string& version = "") const;
+  // The same list as stored objects plus the list's metadata, for callers
+  // that serialize without copying (large lists over HTTP).
+  struct RawList {
+    std::vector<ObjectPtr> items;
+    json metadata;
+  };
+  ApiOr<RawList> ListRaw(const std::string& gr, const std::string& ns, const ListOptions& opts) const;
   ApiOr<WriteOutcome> Create(const std::string& gr, const std::string& ns, json object, const WriteOptions& opts = {});
   ApiOr<WriteOutcome> Update(const std::string& gr, const std::string& ns, const std::string& name, json object,
                              const WriteOptions& opts = {}, const std::string& subresource = "");

@@ -1,109 +1,18 @@
 #include "test/localkube/apiserver/http_server.h"
 
+#include "test/localkube/apiserver/http_util.h"
+
 #include "test/localkube/apiserver/discovery.h"
 #include "test/localkube/apiserver/kinds.h"
 #include "test/localkube/apiserver/meta_util.h"
-#include "test/localkube/apiserver/patch.h"
-#include "test/localkube/apiserver/protobuf.h"
 #include "test/localkube/apiserver/request_info.h"
 #include "test/localkube/apiserver/table.h"
 
 namespace tusk::localkube {
 
-struct HttpServer::Call {
-  const httplib::Request& req;
-  httplib::Response& res;
-  UserInfo user;
-  RequestInfo info;
-  ResourcePtr r;
-};
+using namespace http;  // NOLINT: the handlers' shared vocabulary
 
 namespace {
-
-void WriteJson(httplib::Response& res, int code, const json& body,
-               const std::string& content_type = "application/json") {
-  res.status = code;
-  res.set_content(body.dump() + "\n", content_type);
-}
-
-void WriteError(httplib::Response& res, const ApiError& e) {
-  res.set_header("X-Content-Type-Options", "nosniff");
-  WriteJson(res, e.code, e.ToStatus());
-}
-
-void AddWarnings(httplib::Response& res, const std::vector<std::string>& warnings) {
-  for (const auto& w : warnings) {
-    std::string escaped;
-    for (char c : w) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    res.set_header("Warning", "299 - \"" + escaped + "\"");
-  }
-}
-
-std::string Param(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-// Go's strconv.ParseBool, which kube-apiserver uses for query flags.
-bool Truthy(const std::string& v) { return v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True"; }
-
-bool WantsTable(const httplib::Request& req) {
-  std::string accept = req.get_header_value("Accept");
-  return accept.find("as=Table") != std::string::npos;
-}
-
-ApiOr<json> ParseBody(const httplib::Request& req, size_t max) {
-  if (req.body.size() > max) return TooLarge("limit is " + std::to_string(max));
-  if (req.get_header_value("Content-Type").rfind(kProtobufContentType, 0) == 0) {
-    std::string error;
-    auto obj = DecodeKubeProtobuf(req.body, &error);
-    if (!obj) {
-      ApiError e = UnsupportedMediaType({"application/json", "application/yaml"});
-      e.message += " (" + error + ")";
-      return e;
-    }
-    return *obj;
-  }
-  try {
-    return json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("syntax error");
-    return BadRequest("the object provided is unrecognized: couldn't get version/kind; json parse error: " +
-                      (pos == std::string::npos ? what : what.substr(pos)));
-  }
-}
-
-WriteOptions WriteOptionsFrom(const httplib::Request& req) {
-  WriteOptions o;
-  o.dry_run = req.has_param("dryRun");
-  o.field_manager = Param(req, "fieldManager");
-  o.force = Truthy(Param(req, "force"));
-  std::string fv = Param(req, "fieldValidation");
-  if (!fv.empty()) o.field_validation = fv;
-  return o;
-}
-
-ListOptions ListOptionsFrom(const httplib::Request& req) {
-  ListOptions o;
-  o.label_selector = Param(req, "labelSelector");
-  o.field_selector = Param(req, "fieldSelector");
-  std::string limit = Param(req, "limit");
-  if (!limit.empty()) o.limit = std::strtoull(limit.c_str(), nullptr, 10);
-  o.continue_token = Param(req, "continue");
-  o.resource_version = Param(req, "resourceVersion");
-  return o;
-}
-
-json SuccessStatus(const ResourceInfo& r, const json& obj) {
-  json details = {{"name", StrAt(obj, "/metadata/name"_json_pointer)}, {"kind", r.resource},
-                  {"uid", StrAt(obj, "/metadata/uid"_json_pointer)}};
-  if (!r.group.empty()) details["group"] = r.group;
-  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"},
-          {"details", details}};
-}
 
 json RootPaths(const Registry& reg) {
   json paths = json::array({"/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"});
@@ -129,6 +38,7 @@ HttpServer::HttpServer(Api* api, const TokenAuthority* tokens, HttpServerOptions
   server_->new_task_queue = [] { return new httplib::ThreadPool(512); };
   server_->set_payload_max_length(options_.max_body_bytes * 4);
   server_->set_keep_alive_max_count(10000);
+  server_->set_tcp_nodelay(true);  // watch events and small replies must not wait for delayed ACKs
   server_->set_read_timeout(std::chrono::seconds(30));
   server_->set_write_timeout(std::chrono::seconds(30));
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
@@ -287,6 +197,22 @@ void HttpServer::HandleResource(Call& call) {
       }
       return WriteJson(res, 200, *obj);
     }
+    if (!WantsTable(req) && version == r.versions.front()) {
+      // Serialized straight from the stored objects: no copy of each item.
+      auto raw = api_->ListRaw(gr, ns, ListOptionsFrom(req));
+      if (!raw.ok()) return WriteError(res, raw.error());
+      std::string body = json({{"kind", r.kind + "List"}, {"apiVersion", r.api_version(version)}}).dump();
+      body.pop_back();
+      body += ",\"metadata\":" + raw->metadata.dump() + ",\"items\":[";
+      for (size_t i = 0; i < raw->items.size(); ++i) {
+        if (i) body += ',';
+        body += raw->items[i]->dump();
+      }
+      body += "]}\n";
+      res.status = 200;
+      res.set_content(std::move(body), "application/json");
+      return;
+    }
     auto list = api_->List(gr, ns, ListOptionsFrom(req), version);
     if (!list.ok()) return WriteError(res, list.error());
     if (WantsTable(req)) {
@@ -422,6 +348,11 @@ void HttpServer::HandleWatch(Call& call) {
         auto wait = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(250), deadline - t);
         auto ev = channel->Pop(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
         if (ev) {
+          if (!table && ev->serialized && version == info->versions.front()) {
+            std::string line = std::string("{\"type\":\"") + EventTypeName(ev->type) + "\",\"object\":" +
+                               *ev->serialized + "}\n";
+            return sink.write(line.data(), line.size());
+          }
           json obj = api_->AsVersion(*info, *ev->object, version);
           if (table) {
             obj = BuildTable(*info, version, {obj}, "Metadata", std::chrono::system_clock::now());
@@ -438,181 +369,6 @@ void HttpServer::HandleWatch(Call& call) {
         return sink.is_writable();
       },
       [channel](bool) { channel->Close(); });
-}
-
-void HttpServer::HandleSubresource(Call& call) {
-  const auto& req = call.req;
-  auto& res = call.res;
-  const ResourceInfo& r = *call.r;
-  const std::string gr = r.group_resource();
-  const std::string ns = r.namespaced ? call.info.ns : "";
-  const std::string& name = call.info.name;
-  const std::string& sub = call.info.subresource;
-  const std::string& version = call.info.version;
-  if (sub == "status" || sub == "finalize") {
-    if (req.method == "GET") {
-      auto obj = api_->Get(gr, ns, name, version);
-      if (!obj.ok()) return WriteError(res, obj.error());
-      return WriteJson(res, 200, *obj);
-    }
-    ApiOr<WriteOutcome> out = ApiError{};
-    if (req.method == "PUT") {
-      auto body = ParseBody(req, options_.max_body_bytes);
-      if (!body.ok()) return WriteError(res, body.error());
-      out = api_->Update(gr, ns, name, *body, WriteOptionsFrom(req), sub);
-    } else if (req.method == "PATCH") {
-      auto type = PatchTypeFromContentType(req.get_header_value("Content-Type"));
-      if (!type) return WriteError(res, UnsupportedMediaType({"application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"}));
-      out = api_->Patch(gr, ns, name, *type, req.body, WriteOptionsFrom(req), sub);
-    } else {
-      return WriteError(res, MethodNotAllowed(req.method, r.group, r.resource + "/" + sub));
-    }
-    if (!out.ok()) return WriteError(res, out.error());
-    AddWarnings(res, out->warnings);
-    return WriteJson(res, 200, api_->AsVersion(r, out->object, version));
-  }
-  if (sub == "token" && req.method == "POST") {
-    auto body = ParseBody(req, options_.max_body_bytes);
-    if (!body.ok()) return WriteError(res, body.error());
-    auto out = api_->CreateToken(ns, name, *body);
-    if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 201, *out);
-  }
-  if (sub == "log" && req.method == "GET") {
-    auto pod = api_->Get(gr, ns, name);
-    if (!pod.ok()) return WriteError(res, pod.error());
-    if (options_.pod_logs) return options_.pod_logs(*pod, req, res);
-    return WriteError(res, BadRequest("pod \"" + name + "\" has no kubelet serving its logs"));
-  }
-  if (sub == "binding" && req.method == "POST") {
-    auto body = ParseBody(req, options_.max_body_bytes);
-    if (!body.ok()) return WriteError(res, body.error());
-    std::string node = body->value("target", json::object()).value("name", "");
-    json patch = {{"spec", {{"nodeName", node}}}};
-    auto pod = api_->Get(gr, ns, name);
-    if (!pod.ok()) return WriteError(res, pod.error());
-    if (!StrAt(*pod, "/spec/nodeName"_json_pointer).empty()) {
-      return WriteError(res, Conflict("", "pods", name, "pod " + name + " is already assigned to node \"" +
-                                                            StrAt(*pod, "/spec/nodeName"_json_pointer) + "\""));
-    }
-    auto out = api_->Patch(gr, ns, name, PatchType::kMerge, patch.dump());
-    if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 201, {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"}, {"code", 201}});
-  }
-  if (sub == "eviction" && req.method == "POST") {
-    auto out = api_->Delete(gr, ns, name);
-    if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 201, {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"}, {"code", 201}});
-  }
-  if (sub == "scale") {
-    auto obj = api_->Get(gr, ns, name);
-    if (!obj.ok()) return WriteError(res, obj.error());
-    auto scale_of = [&](const json& o) {
-      json selector = o.value("spec", json::object()).value("selector", json::object()).value("matchLabels", json::object());
-      std::string sel;
-      for (auto& [k, v] : selector.items()) sel += (sel.empty() ? "" : ",") + k + "=" + v.get<std::string>();
-      return json{{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"},
-                  {"metadata", {{"name", name}, {"namespace", ns}, {"uid", StrAt(o, "/metadata/uid"_json_pointer)},
-                                {"resourceVersion", StrAt(o, "/metadata/resourceVersion"_json_pointer)},
-                                {"creationTimestamp", StrAt(o, "/metadata/creationTimestamp"_json_pointer)}}},
-                  {"spec", {{"replicas", o.value("spec", json::object()).value("replicas", 0)}}},
-                  {"status", {{"replicas", o.value("status", json::object()).value("replicas", 0)}, {"selector", sel}}}};
-    };
-    if (req.method == "GET") return WriteJson(res, 200, scale_of(*obj));
-    json scale = scale_of(*obj);
-    if (req.method == "PUT") {
-      auto body = ParseBody(req, options_.max_body_bytes);
-      if (!body.ok()) return WriteError(res, body.error());
-      scale = *body;
-    } else if (req.method == "PATCH") {
-      json patch = json::parse(req.body, nullptr, false);
-      if (patch.is_discarded()) return WriteError(res, BadRequest("error decoding patch"));
-      auto type = PatchTypeFromContentType(req.get_header_value("Content-Type"));
-      std::string err;
-      if (type == PatchType::kJson) {
-        auto p = ApplyJsonPatch(scale, patch, &err);
-        if (!p) return WriteError(res, BadRequest(err));
-        scale = *p;
-      } else {
-        scale.merge_patch(patch);
-      }
-    }
-    json update = *obj;
-    update["spec"]["replicas"] = scale.value("spec", json::object()).value("replicas", 0);
-    auto out = api_->Update(gr, ns, name, update);
-    if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 200, scale_of(out->object));
-  }
-  WriteError(res, MethodNotAllowed(req.method, r.group, r.resource + "/" + sub));
-}
-
-void HttpServer::HandleReview(Call& call) {
-  const auto& req = call.req;
-  auto& res = call.res;
-  const ResourceInfo& r = *call.r;
-  if (req.method != "POST") return WriteError(res, MethodNotAllowed(req.method == "GET" ? "get" : req.method, r.group, r.resource));
-  auto body = ParseBody(req, options_.max_body_bytes);
-  if (!body.ok()) return WriteError(res, body.error());
-  json out = *body;
-  out["apiVersion"] = r.api_version(call.info.version);
-  out["kind"] = r.kind;
-  if (!out.contains("metadata")) out["metadata"] = json::object();
-  out["metadata"]["creationTimestamp"] = nullptr;
-  const json spec = out.value("spec", json::object());
-  auto access = [&](const UserInfo& who) {
-    RequestAttributes a;
-    if (spec.contains("nonResourceAttributes")) {
-      a.resource_request = false;
-      a.path = spec["nonResourceAttributes"].value("path", "");
-      a.verb = spec["nonResourceAttributes"].value("verb", "");
-    } else {
-      const json ra = spec.value("resourceAttributes", json::object());
-      a.verb = ra.value("verb", "");
-      a.group = ra.value("group", "");
-      a.resource = ra.value("resource", "");
-      a.subresource = ra.value("subresource", "");
-      a.name = ra.value("name", "");
-      a.ns = ra.value("namespace", "");
-    }
-    bool allowed = Authorized(who, a);
-    json status = {{"allowed", allowed}};
-    if (allowed && !who.has_group("system:masters")) status["reason"] = "RBAC: allowed by a binding";
-    return status;
-  };
-  if (r.resource == "selfsubjectaccessreviews") {
-    out["status"] = access(call.user);
-  } else if (r.resource == "subjectaccessreviews") {
-    UserInfo who{spec.value("user", ""), spec.value("uid", ""), {}};
-    for (const auto& g : spec.value("groups", json::array())) who.groups.push_back(g);
-    out["status"] = access(who);
-  } else if (r.resource == "selfsubjectrulesreviews") {
-    json resource_rules = json::array(), non_resource = json::array();
-    for (const auto& rule : RulesFor(Policy(), call.user, spec.value("namespace", ""))) {
-      if (rule.contains("nonResourceURLs")) {
-        non_resource.push_back({{"verbs", rule["verbs"]}, {"nonResourceURLs", rule["nonResourceURLs"]}});
-      } else {
-        json rr = {{"verbs", rule.value("verbs", json::array())}, {"apiGroups", rule.value("apiGroups", json::array())},
-                   {"resources", rule.value("resources", json::array())}};
-        if (rule.contains("resourceNames")) rr["resourceNames"] = rule["resourceNames"];
-        resource_rules.push_back(rr);
-      }
-    }
-    out["status"] = {{"resourceRules", resource_rules}, {"nonResourceRules", non_resource}, {"incomplete", false}};
-  } else if (r.resource == "selfsubjectreviews") {
-    json ui = {{"username", call.user.name}, {"groups", call.user.groups}};
-    if (!call.user.uid.empty()) ui["uid"] = call.user.uid;
-    out["status"] = {{"userInfo", ui}};
-  } else if (r.resource == "tokenreviews") {
-    httplib::Request fake;
-    fake.headers.emplace("Authorization", "Bearer " + spec.value("token", ""));
-    auto who = Authenticate(fake);
-    if (who) {
-      out["status"] = {{"authenticated", true}, {"user", {{"username", who->name}, {"uid", who->uid}, {"groups", who->groups}}}};
-    } else {
-      out["status"] = {{"authenticated", false}, {"error", "invalid bearer token"}};
-    }
-  }
-  WriteJson(res, 201, out);
 }
 
 }  // namespace tusk::localkube

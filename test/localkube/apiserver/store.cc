@@ -259,7 +259,7 @@ ApiOr<ObjectPtr> Store::Mutate(const std::string& gr, const std::string& ns, con
   return ev->object;
 }
 
-void Store::Record(EventPtr ev) {
+void Store::Record(std::shared_ptr<StoreEvent> ev) {
   history_.push_back(ev);
   while (history_.size() > history_size_) {
     compacted_rv_ = history_.front()->rv;
@@ -267,8 +267,9 @@ void Store::Record(EventPtr ev) {
   }
   std::lock_guard<std::mutex> wl(watchers_mu_);
   auto w = watchers_.find(ev->gr);
-  if (w == watchers_.end()) return;
+  if (w == watchers_.end() || w->second.empty()) return;
   auto& list = w->second;
+  ev->serialized = std::make_shared<const std::string>(ev->object->dump());
   for (size_t i = 0; i < list.size();) {
     auto ch = list[i].lock();
     if (!ch || ch->closed()) {

@@ -39,6 +39,9 @@ struct StoreEvent {
   uint64_t rv = 0;
   ObjectPtr object;  // new state; for kDeleted the last state (with the deletion's resourceVersion)
   ObjectPtr prev;    // state before the change (kModified, kDeleted)
+  // object->dump(), made once per change when someone watches, so a hundred
+  // watchers do not serialize the same object a hundred times.
+  std::shared_ptr<const std::string> serialized;
 };
 using EventPtr = std::shared_ptr<const StoreEvent>;
 
@@ -131,7 +134,7 @@ class Store {
 
  private:
   using Bucket = std::map<std::string, ObjectPtr>;  // "<ns>/<name>" -> object
-  void Record(EventPtr ev);
+  void Record(std::shared_ptr<StoreEvent> ev);
   void Journal(const StoreEvent& ev);
   Status WriteSnapshot(const std::string& path);
 
