@@ -27,6 +27,7 @@ struct BackupEnv {
   explicit BackupEnv(const std::string& wal_codec = "gzip", const std::string& data_codec = "gzip", int parallel = 4) {
     ::chmod(dir.path().c_str(), 0755);
     auto s = S3Server::Start(dir.Sub("s3data"), {"tusk"});
+    INFO(s.status().ToString());
     REQUIRE(s.ok());
     s3 = std::move(*s);
     config = WriteConfig("store.json", "tusk", kSecretKey, wal_codec, data_codec, parallel);

@@ -13,6 +13,7 @@ struct Env {
   std::unique_ptr<S3Server> server;
   Env() {
     auto s = S3Server::Start(dir.Sub("s3"), {"tusk"});
+    INFO(s.status().ToString());
     REQUIRE(s.ok());
     server = std::move(*s);
   }
