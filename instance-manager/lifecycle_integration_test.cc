@@ -18,12 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define REQUIRE_OK(expr)  \
-  do {                    \
-    auto st_ = StatusOf(expr);    \
-    INFO(st_.ToString()); \
-    REQUIRE(st_.ok());    \
-  } while (0)
 
 struct Primary {
   TempDir root;

@@ -12,12 +12,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define REQUIRE_OK(expr)                               \
-  do {                                                 \
-    auto st_ = StatusOf(expr);                                 \
-    INFO(st_.ToString());                              \
-    REQUIRE(st_.ok());                                 \
-  } while (0)
 
 pg::Lsn ParseLsn(const std::string& s) { return pg::Lsn::Parse(s).value_or(pg::Lsn()); }
 

@@ -27,6 +27,15 @@ Status StatusOf(const StatusOr<T>& s) {
   return s.status();
 }
 
+// REQUIRE that a Status or StatusOr is OK, printing the error when it is not.
+// Used inside Catch2 test cases.
+#define REQUIRE_OK(expr)                            \
+  do {                                              \
+    auto st_ = ::tusk::testing::StatusOf(expr);     \
+    INFO(st_.ToString());                           \
+    REQUIRE(st_.ok());                              \
+  } while (0)
+
 // A free TCP port on 127.0.0.1 (bound, read, released).
 int FreeLoopbackPort();
 
