@@ -14,6 +14,7 @@
 #include "common/base/files.h"
 #include "test/localkube/net/ipam.h"
 #include "test/localkube/node/cluster_fixture.h"
+#include "test/localkube/runtime/service_account.h"
 
 namespace tusk::localkube {
 namespace {
@@ -127,6 +128,16 @@ TEST_CASE("nodes register with a Lease, heartbeat, and a bound pod's status reac
   }
   const std::string renewed = RenewTime(*t, kNode2);
   CHECK(Eventually([&] { return RenewTime(*t, kNode2) != renewed; }, seconds(10)));
+  auto heartbeat = [&] {
+    const json node = Get(*t, "nodes", "", kNode2);
+    for (const auto& c : node["status"]["conditions"]) {
+      if (c["type"] == "Ready") return c.value("lastHeartbeatTime", "");
+    }
+    return std::string();
+  };
+  const std::string beat = heartbeat();
+  CHECK_FALSE(beat.empty());
+  CHECK(Eventually([&] { return heartbeat() != beat; }, seconds(10)));
 
   REQUIRE(t->api.Create("pods", "default", Pod("hello", kNode1, "echo hello; exec sleep 1000")).ok());
   json pod = WaitPod(*t, "hello", [](const json& p) { return Phase(p) == "Running" && Ready(p); });
@@ -154,6 +165,50 @@ TEST_CASE("a Secret change appears in the mounted volume of a running pod", "[in
   REQUIRE(LogHas(*t, "reader", "pw=one\n"));
   REQUIRE(t->api.Patch("secrets", "default", "creds", PatchType::kMerge, R"({"stringData":{"password":"two"}})").ok());
   CHECK(LogHas(*t, "reader", "pw=two\n"));
+  CheckNothingLeft(std::move(t));
+}
+
+TEST_CASE("a pod gets a service-account token the API server accepts and its bound claim's directory", "[integration]") {
+  CLUSTER_OR_SKIP(t);
+  // A claim bound by hand, as the local-path provisioner binds one.
+  const std::string volume_dir = t->dir->path() + "/volumes/pvc-1";
+  REQUIRE(MakeDirs(volume_dir, 0777).ok());
+  json pv = {{"apiVersion", "v1"}, {"kind", "PersistentVolume"}, {"metadata", {{"name", "pvc-1"}}},
+             {"spec", {{"capacity", {{"storage", "1Gi"}}}, {"accessModes", {"ReadWriteOnce"}},
+                       {"hostPath", {{"path", volume_dir}}}}}};
+  REQUIRE(t->api.Create("persistentvolumes", "", pv).ok());
+  json pvc = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", {{"name", "data"}}},
+              {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}};
+  auto claim = t->api.Create("persistentvolumeclaims", "default", pvc);
+  REQUIRE(claim.ok());
+  json pod = Pod("sa", kNode1,
+                 "echo written > /data/proof; echo token=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token); "
+                 "exec sleep 1000",
+                 {{"volumeMounts", json::array({{{"name", "data"}, {"mountPath", "/data"}}})}},
+                 {{"volumes", json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}})}});
+  REQUIRE(t->api.Create("pods", "default", WithServiceAccountToken(pod, "abcde")).ok());
+  // Unbound, the pod waits in ContainerCreating.
+  json waiting = WaitPod(*t, "sa", [](const json& p) {
+    return p.value("/status/containerStatuses/0/state/waiting/reason"_json_pointer, std::string()) == "ContainerCreating";
+  });
+  CHECK(Phase(waiting) == "Pending");
+  json bound = (*claim).object;
+  bound["spec"]["volumeName"] = "pvc-1";
+  auto updated = t->api.Update("persistentvolumeclaims", "default", "data", bound);
+  REQUIRE(updated.ok());
+  json bound_status = updated->object;
+  bound_status["status"] = {{"phase", "Bound"}};
+  REQUIRE(t->api.UpdateStatus("persistentvolumeclaims", "default", bound_status).ok());
+  REQUIRE(LogHas(*t, "sa", "token="));
+  const std::string log = LogOf(*t, "sa");
+  const size_t at = log.find("token=") + 6;
+  const std::string token = log.substr(at, log.find('\n', at) - at);
+  auto claims = t->tokens.Verify(token, std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch()).count());
+  REQUIRE(claims.has_value());
+  CHECK(claims->ns == "default");
+  CHECK(claims->name == "default");
+  CHECK(ReadFile(volume_dir + "/proof").value_or("") == "written\n");
   CheckNothingLeft(std::move(t));
 }
 
