@@ -243,8 +243,9 @@ void NodeAgent::Run() {
           std::lock_guard<std::mutex> lock(mu_);
           running = pods_.count(Uid(pod)) > 0;
         }
-        // Gone from the API (a forced delete): the containers go too.
-        if (running) StartStop(Uid(pod), Ns(pod), Name(pod), std::nullopt, false);
+        // Gone from the API (a forced delete): the containers go too, once
+        // the node hears of it (after a partition, the resync's relist).
+        if (running && talking()) StartStop(Uid(pod), Ns(pod), Name(pod), std::nullopt, false);
       }
     } else if (channel->closed()) {
       channel.reset();
@@ -283,6 +284,9 @@ void NodeAgent::Reconcile(const json& pod) {
   const std::string uid = Uid(pod);
   if (uid.empty()) return;
   if (pod.contains("/metadata/deletionTimestamp"_json_pointer)) {
+    // Behind a partition a pod keeps running as it would behind a real cut
+    // (an isolated primary stays up); the resync after heal stops it.
+    if (!talking()) return;
     std::optional<int64_t> grace;
     if (auto g = pod.value("/metadata/deletionGracePeriodSeconds"_json_pointer, json()); g.is_number_integer()) {
       grace = g.get<int64_t>();

@@ -55,6 +55,8 @@ class NodeAgent {
 
   // The node's pods go dark and the agent stops writing to the API (no
   // heartbeats, no pod status, no deletions) until Heal, which resyncs.
+  // Pods bound to the node meanwhile start, cut off; pods deleted meanwhile
+  // keep running until the heal.
   Status Partition();
   Status Heal();
   // Power cut: every container SIGKILLed, nothing reported, no heartbeat
