@@ -205,7 +205,8 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
     ready += s.ready;
     available += s.available;
   }
-  json status = d.value("status", json::object());
+  const json old_status = d.value("status", json::object());
+  json status = old_status;
   status["observedGeneration"] = d["metadata"].value("generation", 1);
   status["replicas"] = total;
   status["updatedReplicas"] = fresh.active;
@@ -228,7 +229,25 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
   } else if (created) {
     SetCondition(conds, "Progressing", "True", "NewReplicaSetCreated", "Created new replica set \"" + rs_name + "\"", ts);
   } else {
-    SetCondition(conds, "Progressing", "True", "ReplicaSetUpdated", "ReplicaSet \"" + rs_name + "\" is progressing.", ts);
+    // No change in the pod counts for progressDeadlineSeconds: the rollout
+    // is stuck, as kubectl rollout status reports it.
+    bool progressed = false;
+    for (const char* k : {"replicas", "updatedReplicas", "readyReplicas", "availableReplicas"}) {
+      progressed |= old_status.value(k, -1) != status.value(k, -2);
+    }
+    json prev = FindCondition(json{{"status", old_status}}, "Progressing");
+    auto last = ParseRfc3339(prev.value("lastUpdateTime", ""));
+    const auto deadline = std::chrono::seconds(spec.value("progressDeadlineSeconds", int64_t{600}));
+    const bool stuck = !progressed && (prev.value("reason", "") == "ProgressDeadlineExceeded" ||
+                                       (last && prev.value("reason", "") == "ReplicaSetUpdated" && *last + deadline < now));
+    if (stuck) {
+      SetCondition(conds, "Progressing", "False", "ProgressDeadlineExceeded",
+                   "ReplicaSet \"" + rs_name + "\" has timed out progressing.", ts);
+    } else {
+      json& c = SetCondition(conds, "Progressing", "True", "ReplicaSetUpdated",
+                             "ReplicaSet \"" + rs_name + "\" is progressing.", ts);
+      if (progressed) c["lastUpdateTime"] = ts;
+    }
   }
   // Conditions whose reason or message moved get a fresh lastUpdateTime.
   for (auto& c : conds) {

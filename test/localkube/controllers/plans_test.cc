@@ -66,6 +66,29 @@ TEST_CASE("one rolling-update step: surge first, then old pods only as availabil
   CHECK(step.status.value("availableReplicas", -1) == 5);
 }
 
+TEST_CASE("a rollout that stops progressing for progressDeadlineSeconds is reported stuck") {
+  json d = {{"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "d1"}, {"generation", 1}}},
+            {"spec", {{"replicas", 1}, {"progressDeadlineSeconds", 60}, {"selector", {{"matchLabels", {{"app", "web"}}}}},
+                      {"template", {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", {{"containers", json::array()}}}}}}}};
+  DeploymentPlan first = PlanDeployment(d, {}, {}, kNow);
+  REQUIRE(first.create);
+  json rs = *first.create;
+  rs["metadata"]["uid"] = "r1";
+  std::map<std::string, std::vector<json>> pods = {{"r1", {Pod("p1", false)}}};
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(1)).status;
+  CHECK(FindCondition(d, "Progressing").value("reason", "") == "ReplicaSetUpdated");
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(30)).status;
+  CHECK(FindCondition(d, "Progressing").value("status", "") == "True");
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(62)).status;
+  json stuck = FindCondition(d, "Progressing");
+  CHECK(stuck.value("status", "") == "False");
+  CHECK(stuck.value("reason", "") == "ProgressDeadlineExceeded");
+  CHECK(stuck.value("message", "") == "ReplicaSet \"" + rs["metadata"].value("name", "") + "\" has timed out progressing.");
+  pods["r1"] = {Pod("p1", true)};
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(70)).status;
+  CHECK(FindCondition(d, "Progressing").value("reason", "") == "NewReplicaSetAvailable");
+}
+
 TEST_CASE("Jobs: wanted pods, completion, backoff limit and the failure back-off") {
   json job = {{"metadata", {{"name", "work"}, {"uid", "j1"}}}, {"spec", {{"completions", 5}, {"parallelism", 2}}}};
   CHECK(PlanJob(job, {}, kNow).create == 2);
