@@ -109,6 +109,25 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
     }
     all.push_back(std::move(s));
   }
+  // A paused Deployment rolls nothing out: the newest ReplicaSet stays current.
+  const bool paused = spec.value("paused", false);
+  if (paused && new_index < 0) {
+    if (all.empty()) {
+      plan.status = d.value("status", json::object());
+      plan.status["observedGeneration"] = d["metadata"].value("generation", 1);
+      SetCondition(plan.status["conditions"], "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused",
+                   Rfc3339(now))["lastUpdateTime"] = Rfc3339(now);
+      return plan;
+    }
+    new_index = 0;
+    for (int i = 1; i < static_cast<int>(all.size()); ++i) {
+      if (Revision(all[i].rs) > Revision(all[new_index].rs)) new_index = i;
+    }
+    max_old_revision = 0;
+    for (int i = 0; i < static_cast<int>(all.size()); ++i) {
+      if (i != new_index) max_old_revision = std::max(max_old_revision, Revision(all[i].rs));
+    }
+  }
   int old_specs = 0, old_active = 0, all_specs = 0, all_available = 0;
   for (int i = 0; i < static_cast<int>(all.size()); ++i) {
     all_specs += all[i].spec();
@@ -139,7 +158,9 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
     fresh.changed = true;
   }
   plan.revision = std::to_string(Revision(fresh.rs));
-  if (!created) {
+  if (paused) {
+    if (old_specs == 0) fresh.Scale(replicas);  // scaling still applies
+  } else if (!created) {
     if (recreate) {
       if (old_specs > 0) {
         for (int i = 0; i < static_cast<int>(all.size()); ++i) {
@@ -223,7 +244,9 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
   const std::string rs_name = fresh.rs["metadata"].value("name", "");
   const bool complete = fresh.active == replicas && fresh.available == replicas && total == replicas &&
                         fresh.spec() == replicas;
-  if (complete) {
+  if (paused) {
+    SetCondition(conds, "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", ts);
+  } else if (complete) {
     SetCondition(conds, "Progressing", "True", "NewReplicaSetAvailable",
                  "ReplicaSet \"" + rs_name + "\" has successfully progressed.", ts);
   } else if (created) {

@@ -89,6 +89,26 @@ TEST_CASE("a rollout that stops progressing for progressDeadlineSeconds is repor
   CHECK(FindCondition(d, "Progressing").value("reason", "") == "NewReplicaSetAvailable");
 }
 
+TEST_CASE("a paused Deployment keeps its ReplicaSet when the template changes, until resumed") {
+  json d = {{"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "d1"}, {"generation", 2}}},
+            {"spec", {{"replicas", 2}, {"paused", true}, {"selector", {{"matchLabels", {{"app", "web"}}}}},
+                      {"template", {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", {{"containers", json::array()}}}}}}}};
+  json old = {{"metadata", {{"name", "web-old"}, {"uid", "r1"}, {"labels", {{kPodTemplateHash, "old"}}},
+                            {"annotations", {{kRevisionAnnotation, "3"}}}}},
+              {"spec", {{"replicas", 1}}}};
+  std::map<std::string, std::vector<json>> pods = {{"r1", {Pod("p1", true)}}};
+  DeploymentPlan paused = PlanDeployment(d, {old}, pods, kNow);
+  CHECK_FALSE(paused.create);
+  REQUIRE(paused.update.size() == 1);
+  CHECK(paused.update[0]["spec"].value("replicas", -1) == 2);  // scaled, not rolled
+  CHECK(paused.revision == "3");
+  CHECK(FindCondition({{"status", paused.status}}, "Progressing").value("reason", "") == "DeploymentPaused");
+  d["spec"]["paused"] = false;
+  DeploymentPlan resumed = PlanDeployment(d, {old}, pods, kNow);
+  REQUIRE(resumed.create);
+  CHECK(resumed.revision == "4");
+}
+
 TEST_CASE("Jobs: wanted pods, completion, backoff limit and the failure back-off") {
   json job = {{"metadata", {{"name", "work"}, {"uid", "j1"}}}, {"spec", {{"completions", 5}, {"parallelism", 2}}}};
   CHECK(PlanJob(job, {}, kNow).create == 2);
