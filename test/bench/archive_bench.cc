@@ -1,6 +1,7 @@
 // WAL archiving figures against the loopback S3 server:
-//   archive.wal_segment_ms         one 16 MiB segment through `wal-archive %p`
-//                                  handed to the manager's archiver (median)
+//   archive.wal_segment_ms         one 16 MiB segment through the archive_command
+//                                  `tusk-wal-archive %p` handed to the manager's
+//                                  archiver (median)
 //   archive.barman_cloud_segment_ms  the same segments with barman-cloud-wal-archive
 //   archive.speedup                the ratio of the two
 //   archive.lag_segments_under_load  .ready segments waiting while pgbench runs
@@ -8,6 +9,7 @@
 //                                  warm connection, nothing else (tmpfs and disk)
 //   archive.wal_segment_inprocess_ms  the archiver alone (LIST, read, PUT), no
 //                                  process or socket hop
+//   archive.wal_segment_socket_ms  the same through the socket, no process start
 #include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -138,7 +140,8 @@ int main() {
     disk_store_ms = *r;
   }
 
-  // Tusk: the short-lived `wal-archive %p` hands each segment to the manager.
+  // Tusk: postgres' archive_command `tusk-wal-archive --socket S %p` (libc
+  // only) hands each segment to the manager's archiver.
   const std::string config = WriteConfig(dir->Sub("tusk.json"), endpoint, "tusk", 1);
   auto cfg = LoadObjectStoreConfig(config, nullptr);
   if (!cfg.ok()) return Die("config", cfg.status());
@@ -150,11 +153,31 @@ int main() {
   std::vector<double> tusk_ms;
   for (const auto& n : names) {
     SubprocessOptions o;
-    o.argv = {TUSK_BACKUP_TOOL, "wal-archive", "--config", config, "--socket", socket, wal + "/" + n};
+    o.argv = {TUSK_WAL_ARCHIVE, "--socket", socket, wal + "/" + n};
     auto t = std::chrono::steady_clock::now();
     auto r = RunSubprocess(o, std::chrono::seconds(60));
     if (!r.ok() || !r->exit.success()) return Die("wal-archive " + n, r.ok() ? InternalError(r->stderr_data) : r.status());
     tusk_ms.push_back(MillisSince(t));
+  }
+  // The same hand-off from the full tool (`tusk-backup-tool wal-archive`,
+  // which links what `tusk-instance` links for the backup engine).
+  std::vector<double> full_ms;
+  {
+    const std::string c = WriteConfig(dir->Sub("full.json"), endpoint, "full", 1);
+    auto fcfg = LoadObjectStoreConfig(c, nullptr);
+    auto fstore = OpenObjectStore(*fcfg);
+    WalArchiver a(fstore->get(), *LayoutFor(*fcfg), {Codec::kNone, 1, dir->Sub("full-spool")});
+    const std::string sock = dir->Sub("full.sock");
+    auto svc = ArchiverService::Start(sock, &a);
+    if (!svc.ok()) return Die("service", svc.status());
+    for (const auto& n : names) {
+      SubprocessOptions o;
+      o.argv = {TUSK_BACKUP_TOOL, "wal-archive", "--config", c, "--socket", sock, wal + "/" + n};
+      auto t = std::chrono::steady_clock::now();
+      auto r = RunSubprocess(o, std::chrono::seconds(60));
+      if (!r.ok() || !r->exit.success()) return Die("wal-archive " + n, r.ok() ? InternalError(r->stderr_data) : r.status());
+      full_ms.push_back(MillisSince(t));
+    }
   }
   // The archiver alone, in this process: LIST, read, PUT.
   std::vector<double> inproc_ms;
@@ -167,6 +190,24 @@ int main() {
       auto t = std::chrono::steady_clock::now();
       if (Status st = a.Archive(wal + "/" + n); !st.ok()) return Die("archive in process", st);
       inproc_ms.push_back(MillisSince(t));
+    }
+  }
+  // The hand-off over the socket from this process: no process start.
+  std::vector<double> socket_ms;
+  {
+    const std::string c = WriteConfig(dir->Sub("socket.json"), endpoint, "socket", 1);
+    auto scfg = LoadObjectStoreConfig(c, nullptr);
+    auto sstore = OpenObjectStore(*scfg);
+    WalArchiver a(sstore->get(), *LayoutFor(*scfg), {Codec::kNone, 1, dir->Sub("socket-spool")});
+    const std::string sock = dir->Sub("socket.sock");
+    auto svc = ArchiverService::Start(sock, &a);
+    if (!svc.ok()) return Die("service", svc.status());
+    for (const auto& n : names) {
+      auto t = std::chrono::steady_clock::now();
+      if (Status st = ArchiveThroughService(sock, wal + "/" + n, std::chrono::seconds(60)); !st.ok()) {
+        return Die("archive through the socket", st);
+      }
+      socket_ms.push_back(MillisSince(t));
     }
   }
   // As postgres drives it: every segment already .ready, requests one after
@@ -186,7 +227,7 @@ int main() {
     auto start = std::chrono::steady_clock::now();
     for (const auto& n : names) {
       SubprocessOptions o;
-      o.argv = {TUSK_BACKUP_TOOL, "wal-archive", "--config", ahead_config, "--socket", ahead_socket, wal + "/" + n};
+      o.argv = {TUSK_WAL_ARCHIVE, "--socket", ahead_socket, wal + "/" + n};
       auto t = std::chrono::steady_clock::now();
       auto r = RunSubprocess(o, std::chrono::seconds(60));
       if (!r.ok() || !r->exit.success()) return Die("wal-archive ahead", r.ok() ? InternalError(r->stderr_data) : r.status());
@@ -227,10 +268,14 @@ int main() {
                        {{"note", "the same with s3rver's files on disk"}});
   bench::ReportSamples("archive.wal_segment_inprocess_ms", inproc_ms, "ms",
                        {{"note", "the archiver alone: LIST (never overwrite), read, PUT; no process or socket hop"}});
+  bench::ReportSamples("archive.wal_segment_socket_ms", socket_ms, "ms",
+                       {{"note", "the hand-off over the manager's socket from a running process: no process start"}});
+  bench::ReportSamples("archive.wal_segment_full_tool_ms", full_ms, "ms",
+                       {{"note", "the hand-off from `tusk-backup-tool wal-archive` instead: its process start is the difference"}});
   bench::ReportSamples("archive.wal_segment_ms", tusk_ms, "ms",
                        {{"goal", "< 50"}, {"store_put_p50", store_sum.p50},
                         {"above_store_p50", tusk_sum.p50 - store_sum.p50},
-                        {"note", "16 MiB segment, wal-archive process handing off to the manager's archiver, uncompressed, loopback s3rver"}});
+                        {"note", "16 MiB segment, archive_command tusk-wal-archive handing off to the manager's archiver, uncompressed, loopback s3rver"}});
   bench::ReportSamples("archive.wal_segment_lookahead_ms", ahead_ms, "ms",
                        {{"total_ms", ahead_total_ms},
                         {"note", "10 segments already .ready, archived in order as postgres does, wal.maxParallel 4"}});
@@ -251,7 +296,7 @@ int main() {
   auto load_service = ArchiverService::Start(load_socket, &load_archiver);
   if (!load_service.ok()) return Die("service", load_service.status());
   ::chmod(load_socket.c_str(), 0777);
-  std::string command = std::string(TUSK_BACKUP_TOOL) + " wal-archive --config " + load_config + " --socket " + load_socket + " %p";
+  std::string command = std::string(TUSK_WAL_ARCHIVE) + " --socket " + load_socket + " %p";
   auto pg = PgServer::Init(dir->Sub("pgdata"), {"archive_mode = on", "archive_command = '" + command + "'",
                                                 "wal_level = replica", "max_wal_size = '2GB'", "synchronous_commit = off"});
   if (!pg.ok()) return Die("initdb", pg.status());

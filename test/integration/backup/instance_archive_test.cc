@@ -1,5 +1,5 @@
 // Archiving end to end through `tusk-instance run`: postgres' archive_command
-// runs `tusk-instance wal-archive --socket`, which hands each segment to the
+// runs `tusk-wal-archive --socket`, which hands each segment to the
 // archiver embedded in the running manager, which stores it in the loopback
 // S3 server; the manager's gRPC status and /metrics then report it.
 #include <signal.h>
@@ -71,10 +71,10 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
   const std::string grpc_address = "127.0.0.1:" + std::to_string(grpc_port);
   const std::string socket = node + "/archiver.sock";
   const std::string log = node + "/manager.log";
-  // No --config: if the manager's socket were not reachable, wal-archive
-  // would have nothing to upload with, so every stored segment went through
+  // The thin archive_command without --fallback: if the manager's socket
+  // were not reachable it would fail, so every stored segment went through
   // the embedded archiver.
-  const std::string archive_command = std::string(TUSK_INSTANCE_BIN) + " wal-archive --socket " + socket + " %p";
+  const std::string archive_command = std::string(TUSK_WAL_ARCHIVE) + " --socket " + socket + " %p";
   const std::vector<std::string> flags = {
       "--pgdata", node + "/pgdata", "--pod-name", "pg-1", "--cluster-file", cluster.path(),
       "--port", std::to_string(port), "--listen-addresses", "127.0.0.1", "--socket-dir", node + "/run",
