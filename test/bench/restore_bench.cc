@@ -4,8 +4,12 @@
 //   backup.mb_per_s    the base backup that produced it
 //   restore.store_get_mb_per_s  the store's floor: the same data.tar fetched
 //                      with the same ranges and jobs, and thrown away
+//   restore.disk_write_mb_per_s the disk's floor: as many bytes written to a
+//                      file beside the restored PGDATA
 // TUSK_BENCH_RESTORE_SCALE sets the pgbench scale (70 ≈ 1 GiB).
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -103,6 +107,24 @@ int main() {
                                     });
   double get_s = SecondsSince(t_get);
   if (!got.ok()) return Die("store get", got);
+  // The other floor: writing as many bytes, 16 MiB at a time, into a file on
+  // the file system the restore writes to (no fsync, as restore does not).
+  double write_s = 0;
+  {
+    const std::string block(16u << 20, 'x');
+    int fd = ::open(dir->Sub("write-floor").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return Die("write floor", ErrnoError("open", errno));
+    auto t_write = std::chrono::steady_clock::now();
+    for (uint64_t done = 0; done < fetched; done += block.size()) {
+      if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+        ::close(fd);
+        return Die("write floor", ErrnoError("write", errno));
+      }
+    }
+    write_s = SecondsSince(t_write);
+    ::close(fd);
+    ::unlink(dir->Sub("write-floor").c_str());
+  }
 
   SubprocessOptions r;
   r.argv = {TUSK_BACKUP_TOOL, "restore", "--config", config, "--pgdata", dir->Sub("restored")};
@@ -117,9 +139,12 @@ int main() {
   rx["seconds"] = restore_s;
   rx["goal"] = "> 200";
   rx["store_get_mb_per_s"] = static_cast<double>(fetched) / (1 << 20) / get_s;
+  rx["disk_write_mb_per_s"] = static_cast<double>(fetched) / (1 << 20) / write_s;
   bench::Report("restore.mb_per_s", mib / restore_s, "MiB/s", rx);
   bench::Report("restore.store_get_mb_per_s", static_cast<double>(fetched) / (1 << 20) / get_s, "MiB/s",
                 {{"note", "data.tar fetched in the same ranges and jobs as restore, bytes discarded: the store's floor"}});
+  bench::Report("restore.disk_write_mb_per_s", static_cast<double>(fetched) / (1 << 20) / write_s, "MiB/s",
+                {{"note", "the same number of bytes written 16 MiB at a time into one file next to the restored PGDATA: the disk's floor"}});
   nlohmann::json bx = common;
   bx["seconds"] = backup_s;
   bench::Report("backup.mb_per_s", mib / backup_s, "MiB/s", bx);
