@@ -11,6 +11,7 @@
 #include "common/base/signals.h"
 #include "common/log/log.h"
 #include "common/pg/connection.h"
+#include "instance-manager/archive_status.h"
 #include "instance-manager/bootstrap.h"
 #include "instance-manager/grpc_service.h"
 #include "instance-manager/http_server.h"
@@ -95,12 +96,21 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!desired.ok()) return Finish(desired.status(), logger);
   ChildRegistry registry;
   InstanceManager manager(o, std::move(*desired), &registry, logger);
+  // The archiver starts before the servers that report its status.
+  std::optional<backup::ArchiverService::Owner> socket_owner;
+  if (o.drop_privileges()) socket_owner = backup::ArchiverService::Owner{o.postgres_uid, o.postgres_gid};
+  auto archiver = backup::ManagedArchiver::StartFromEnvironment(socket_owner);
+  if (!archiver.ok()) return Finish(archiver.status().WithContext("WAL archiver"), logger);
+  if (*archiver) {
+    logger.Info("WAL archiver serving", {{"socket", (*archiver)->socket_path()}});
+    manager.SetArchiverStatusSource([a = archiver->get(), pgdata = o.pgdata] {
+      return MakeArchiverStatus(a->stats(), a->recoverability(), ScanArchiveQueue(pgdata),
+                                std::chrono::system_clock::now());
+    });
+  }
   GrpcService service(&manager);
   auto grpc_server = StartGrpcServer(o.grpc_address, &service);
   if (!grpc_server.ok()) return Finish(grpc_server.status(), logger);
-  auto archiver = backup::ManagedArchiver::StartFromEnvironment();
-  if (!archiver.ok()) return Finish(archiver.status().WithContext("WAL archiver"), logger);
-  if (*archiver) logger.Info("WAL archiver serving", {{"socket", (*archiver)->socket_path()}});
   HttpServer http(&manager.hub());
   if (Status st = http.Start(o.http_address); !st.ok()) return Finish(st, logger);
   logger.Info("instance manager running", {{"pid", ::getpid()}, {"grpc", o.grpc_address}, {"http", o.http_address}});

@@ -44,6 +44,9 @@ class InstanceManager {
   // Thread-safe: called by the servers.
   StatusHub& hub() { return hub_; }
   v1::InstanceStatus CollectStatus();
+  // Fills status.archiver on every collection. Set before Run and before
+  // the servers start; the source must outlive them.
+  void SetArchiverStatusSource(std::function<v1::ArchiverStatus()> source) { archiver_source_ = std::move(source); }
   v1::OperationResult Promote(const v1::PromoteRequest& req);
   v1::OperationResult Checkpoint();
   v1::OperationResult Reload();
@@ -104,6 +107,7 @@ class InstanceManager {
   std::mutex collect_mu_;
   pg::Connection collector_;
   uint64_t sequence_ = 0;
+  std::function<v1::ArchiverStatus()> archiver_source_;
 
   std::mutex ops_mu_;
   std::deque<std::pair<Op, std::promise<v1::OperationResult>>> ops_;

@@ -30,6 +30,7 @@ v1::InstanceStatus InstanceManager::CollectStatus() {
     std::lock_guard<std::mutex> vlock(view_mu_);
     s = view_;
   }
+  if (archiver_source_) *s.mutable_archiver() = archiver_source_();
   bool running = s.postgres_running();
   if (running && collect_enabled_) {
     auto r = collector_.Query(kStatusQuery);

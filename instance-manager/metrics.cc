@@ -34,6 +34,36 @@ class Writer {
   std::string out_;
 };
 
+// -1 for "never", as CloudNativePG's pg_stat_archiver query reports it.
+double SecondsOrNever(int64_t unix_ms) { return unix_ms > 0 ? unix_ms / 1000.0 : -1; }
+double AgeOrNever(int64_t unix_ms, int64_t now_unix_ms) {
+  return unix_ms > 0 ? (now_unix_ms - unix_ms) / 1000.0 : -1;
+}
+
+// The embedded archiver stands in for postgres' own archiver (it is what
+// archive_command reaches), so its figures carry pg_stat_archiver's names.
+void RenderArchiver(const v1::ArchiverStatus& a, int64_t now_unix_ms, Writer* w) {
+  w->Family("cnpg_pg_stat_archiver_archived_count", "counter", "Number of WAL files that have been successfully archived.");
+  w->Sample("cnpg_pg_stat_archiver_archived_count", "", static_cast<double>(a.archived_count()));
+  w->Family("cnpg_pg_stat_archiver_failed_count", "counter", "Number of failed attempts for archiving WAL files.");
+  w->Sample("cnpg_pg_stat_archiver_failed_count", "", static_cast<double>(a.failed_count()));
+  w->Family("cnpg_pg_stat_archiver_seconds_since_last_archival", "gauge", "Seconds since the last successful archival operation.");
+  w->Sample("cnpg_pg_stat_archiver_seconds_since_last_archival", "", AgeOrNever(a.last_archived_unix_ms(), now_unix_ms));
+  w->Family("cnpg_pg_stat_archiver_seconds_since_last_failure", "gauge", "Seconds since the last failed archival operation.");
+  w->Sample("cnpg_pg_stat_archiver_seconds_since_last_failure", "", AgeOrNever(a.last_failed_unix_ms(), now_unix_ms));
+  w->Family("cnpg_pg_stat_archiver_last_archived_time", "gauge", "Epoch of the last time WAL archiving succeeded.");
+  w->Sample("cnpg_pg_stat_archiver_last_archived_time", "", SecondsOrNever(a.last_archived_unix_ms()));
+  w->Family("cnpg_pg_stat_archiver_last_failed_time", "gauge", "Epoch of the last time WAL archiving failed.");
+  w->Sample("cnpg_pg_stat_archiver_last_failed_time", "", SecondsOrNever(a.last_failed_unix_ms()));
+  w->Family("cnpg_collector_pg_wal_archive_status", "gauge", "Number of WAL segments in the 'pg_wal/archive_status' directory (ready, done).");
+  w->Sample("cnpg_collector_pg_wal_archive_status", "value=\"ready\"", a.pending_segments());
+  w->Sample("cnpg_collector_pg_wal_archive_status", "value=\"done\"", a.done_segments());
+  w->Family("cnpg_collector_first_recoverability_point", "gauge", "The first point of recoverability for the cluster as a unix timestamp.");
+  w->Sample("cnpg_collector_first_recoverability_point", "", a.first_recoverability_unix_ms() / 1000.0);
+  w->Family("tusk_archiver_oldest_ready_age_seconds", "gauge", "How long the oldest segment marked .ready has waited to be archived.");
+  w->Sample("tusk_archiver_oldest_ready_age_seconds", "", a.lag_ms() / 1000.0);
+}
+
 }  // namespace
 
 std::string RenderMetrics(const v1::InstanceStatus& s, int64_t now_unix_ms) {
@@ -49,6 +79,7 @@ std::string RenderMetrics(const v1::InstanceStatus& s, int64_t now_unix_ms) {
   w.Sample("cnpg_collector_pending_restart", "", s.pending_restart() ? 1 : 0);
   w.Family("cnpg_collector_config_refused", "gauge", "1 if the last desired configuration was refused.");
   w.Sample("cnpg_collector_config_refused", "", s.config_error().empty() ? 0 : 1);
+  if (s.has_archiver()) RenderArchiver(s.archiver(), now_unix_ms, &w);
   if (!s.postgres_running()) return w.str();
 
   w.Family("cnpg_pg_postmaster_start_time", "gauge", "Time at which postgres started (seconds since epoch).");

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -56,7 +57,7 @@ Status WriteAll(int fd, const std::string& s) {
 }  // namespace
 
 StatusOr<std::unique_ptr<ArchiverService>> ArchiverService::Start(const std::string& socket_path,
-                                                                  WalArchiver* archiver) {
+                                                                  WalArchiver* archiver, std::optional<Owner> owner) {
   ASSIGN_OR_RETURN(sockaddr_un addr, Address(socket_path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoError("socket", errno);
@@ -65,6 +66,11 @@ StatusOr<std::unique_ptr<ArchiverService>> ArchiverService::Start(const std::str
     int err = errno;
     ::close(fd);
     return ErrnoError("binding " + socket_path, err);
+  }
+  if (owner && (::chown(socket_path.c_str(), owner->uid, owner->gid) != 0 || ::chmod(socket_path.c_str(), 0600) != 0)) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoError("handing " + socket_path + " to uid " + std::to_string(owner->uid), err);
   }
   int wake[2];
   if (::pipe2(wake, O_CLOEXEC) != 0) {

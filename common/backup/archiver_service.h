@@ -6,6 +6,8 @@
 // "OK\n" or "ERROR <message>\n".
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -22,7 +24,14 @@ namespace tusk::backup {
 class ArchiverService {
  public:
   // Binds `socket_path` (replacing a stale socket file) and serves until Stop.
-  static StatusOr<std::unique_ptr<ArchiverService>> Start(const std::string& socket_path, WalArchiver* archiver);
+  // With `owner`, the socket is handed to that user (mode 0600): postgres'
+  // archive_command runs as the postgres user while the manager may be root.
+  struct Owner {
+    uid_t uid;
+    gid_t gid;
+  };
+  static StatusOr<std::unique_ptr<ArchiverService>> Start(const std::string& socket_path, WalArchiver* archiver,
+                                                          std::optional<Owner> owner = std::nullopt);
   ~ArchiverService();
   void Stop();
 

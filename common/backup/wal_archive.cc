@@ -57,6 +57,7 @@ Status ArchiveWalFile(s3::ObjectStore* store, const Layout& layout, Codec codec,
                               " with different content; refusing to overwrite it (is another cluster writing to "
                               "the same serverName?)");
   }
+  if (codec == Codec::kNone) return store->Put(layout.WalKey(name, codec), data).WithContext("archiving " + name);
   ASSIGN_OR_RETURN(std::string body, Compress(codec, data));
   return store->Put(layout.WalKey(name, codec), body).WithContext("archiving " + name);
 }
@@ -124,6 +125,7 @@ Status WalArchiver::Archive(const std::string& wal_path) {
   } else {
     ++stats_.failed_count;
     stats_.last_failed_wal = name;
+    stats_.last_failed_time = std::chrono::system_clock::now();
     stats_.last_error = s.message();
   }
   return s;

@@ -28,6 +28,7 @@ struct ArchiverStats {
   uint64_t archived_count = 0;
   uint64_t failed_count = 0;
   std::string last_failed_wal;
+  std::chrono::system_clock::time_point last_failed_time{};
   std::string last_error;
 };
 

@@ -238,7 +238,13 @@ StatusOr<S3Client::Reply> S3Client::Send(const Call& call) {
     for (const auto& [k, v] : in.headers) req.headers.emplace(k == "host" ? "Host" : k, v);
     req.headers.emplace("Authorization", Authorization(in, options_.credentials, options_.region, amz_date));
     if (!call.body.empty() || call.method == "PUT" || call.method == "POST") {
-      req.body.assign(call.body.data(), call.body.size());
+      // The body is written straight from the caller's buffer: a 16 MiB
+      // segment is not copied into the request (and again on every retry).
+      const std::string_view body = call.body;
+      req.content_length_ = body.size();
+      req.content_provider_ = [body](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(body.data() + offset, std::min(length, body.size() - offset));
+      };
       if (!req.has_header("content-type")) req.headers.emplace("Content-Type", "application/octet-stream");
     }
     Reply reply;

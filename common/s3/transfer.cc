@@ -122,14 +122,11 @@ Status ParallelDownload(ObjectStore* store, const std::string& key, uint64_t siz
   while (!inflight.empty()) {
     auto piece = inflight.front().get();
     inflight.pop_front();
-    if (result.ok()) {
-      if (!piece.ok()) {
-        result = piece.status();
-      } else {
-        result = sink(*piece);
-      }
-    }
+    if (result.ok() && !piece.ok()) result = piece.status();
+    // The next range starts before the sink runs, so `jobs` fetches stay in
+    // flight while it writes.
     if (result.ok() && next < count) launch();
+    if (result.ok()) result = sink(*piece);
   }
   return result;
 }

@@ -2,8 +2,14 @@
 //   restore.mb_per_s   a pgbench database (about 1 GiB at the default scale)
 //                      restored from object storage into an empty PGDATA
 //   backup.mb_per_s    the base backup that produced it
+//   restore.store_get_mb_per_s  the store's floor: the same data.tar fetched
+//                      with the same ranges and jobs, and thrown away
+//   restore.disk_write_mb_per_s the disk's floor: as many bytes written to a
+//                      file beside the restored PGDATA
 // TUSK_BENCH_RESTORE_SCALE sets the pgbench scale (70 ≈ 1 GiB).
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -12,6 +18,8 @@
 
 #include "common/backup/backup_info.h"
 #include "common/backup/config.h"
+#include "common/backup/restore.h"
+#include "common/s3/transfer.h"
 #include "test/bench/bench.h"
 #include "test/integration/backup/fixtures.h"
 
@@ -30,6 +38,18 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// A directory on tmpfs for the store's files, removed at exit.
+struct ShmDir {
+  std::string path;
+  ShmDir() {
+    char tmpl[] = "/dev/shm/tusk-bench-s3-XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) path = tmpl;
+  }
+  ~ShmDir() {
+    if (!path.empty()) RemoveAll(path).IgnoreError();
+  }
+};
+
 }  // namespace
 
 int main() {
@@ -38,7 +58,8 @@ int main() {
   auto dir = TempDir::Make("tusk-bench-restore");
   if (!dir.ok()) return Die("tempdir", dir.status());
   ::chmod(dir->path().c_str(), 0755);
-  auto s3 = S3Server::Start(dir->Sub("s3"), {"tusk"});
+  ShmDir shm;
+  auto s3 = S3Server::Start(shm.path.empty() ? dir->Sub("s3") : shm.path + "/s3", {"tusk"});
   if (!s3.ok()) return Die("s3 server", s3.status());
   nlohmann::json j = {{"destinationPath", "s3://tusk/bench"},
                       {"endpointURL", (*s3)->endpoint()},
@@ -74,6 +95,37 @@ int main() {
   const double mib = static_cast<double>(info->size.value_or(0)) / (1 << 20);
   (*pg)->Stop().IgnoreError();
 
+  // The store alone: data.tar in the ranges restore uses, bytes discarded.
+  auto tar_info = (*store)->Head(LayoutFor(*cfg)->DataTarKey(id, Codec::kNone));
+  if (!tar_info.ok()) return Die("data.tar", tar_info.status());
+  uint64_t fetched = 0;
+  auto t_get = std::chrono::steady_clock::now();
+  Status got = s3::ParallelDownload(store->get(), tar_info->key, tar_info->size, RestoreOptions{}.chunk_size,
+                                    RestoreOptions{}.jobs, [&](std::string_view piece) {
+                                      fetched += piece.size();
+                                      return OkStatus();
+                                    });
+  double get_s = SecondsSince(t_get);
+  if (!got.ok()) return Die("store get", got);
+  // The other floor: writing as many bytes, 16 MiB at a time, into a file on
+  // the file system the restore writes to (no fsync, as restore does not).
+  double write_s = 0;
+  {
+    const std::string block(16u << 20, 'x');
+    int fd = ::open(dir->Sub("write-floor").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return Die("write floor", ErrnoError("open", errno));
+    auto t_write = std::chrono::steady_clock::now();
+    for (uint64_t done = 0; done < fetched; done += block.size()) {
+      if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+        ::close(fd);
+        return Die("write floor", ErrnoError("write", errno));
+      }
+    }
+    write_s = SecondsSince(t_write);
+    ::close(fd);
+    ::unlink(dir->Sub("write-floor").c_str());
+  }
+
   SubprocessOptions r;
   r.argv = {TUSK_BACKUP_TOOL, "restore", "--config", config, "--pgdata", dir->Sub("restored")};
   auto t1 = std::chrono::steady_clock::now();
@@ -86,7 +138,13 @@ int main() {
   nlohmann::json rx = common;
   rx["seconds"] = restore_s;
   rx["goal"] = "> 200";
+  rx["store_get_mb_per_s"] = static_cast<double>(fetched) / (1 << 20) / get_s;
+  rx["disk_write_mb_per_s"] = static_cast<double>(fetched) / (1 << 20) / write_s;
   bench::Report("restore.mb_per_s", mib / restore_s, "MiB/s", rx);
+  bench::Report("restore.store_get_mb_per_s", static_cast<double>(fetched) / (1 << 20) / get_s, "MiB/s",
+                {{"note", "data.tar fetched in the same ranges and jobs as restore, bytes discarded: the store's floor"}});
+  bench::Report("restore.disk_write_mb_per_s", static_cast<double>(fetched) / (1 << 20) / write_s, "MiB/s",
+                {{"note", "the same number of bytes written 16 MiB at a time into one file next to the restored PGDATA: the disk's floor"}});
   nlohmann::json bx = common;
   bx["seconds"] = backup_s;
   bench::Report("backup.mb_per_s", mib / backup_s, "MiB/s", bx);

@@ -2,6 +2,7 @@
 // and to each kind of recovery target between two marked transactions.
 #include <catch2/catch.hpp>
 
+#include "common/backup/managed_archiver.h"
 #include "common/backup/restore.h"
 #include "test/integration/backup/pg_cluster.h"
 
@@ -35,6 +36,11 @@ TEST_CASE("a base backup restores to the latest point and to every recovery targ
   CHECK(info->begin_wal <= info->end_wal);
   CHECK(info->backup_label.find("START WAL LOCATION: " + info->begin_xlog) != std::string::npos);
   CHECK(!env.Keys(env.layout().DataTarKey(backup_id, Codec::kGzip)).empty());
+  // The status's first recoverability point: the end of the oldest backup.
+  auto recoverability = ReadRecoverability(env.Store().get(), env.layout());
+  REQUIRE(recoverability.ok());
+  CHECK(recoverability->first_recoverability_point == *ParseTimestamp(info->end_time));
+  CHECK(recoverability->last_backup_id == backup_id);
 
   // Two marked transactions; every target lands between them.
   auto xid = pg->Query("INSERT INTO marks VALUES (1, 'm1') RETURNING txid_current()::text");

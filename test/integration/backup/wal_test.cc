@@ -48,7 +48,9 @@ TEST_CASE("WAL archived through the manager's service under pgbench load restore
   auto service = ArchiverService::Start(socket, &archiver);
   REQUIRE(service.ok());
   ::chmod(socket.c_str(), 0777);
-  auto pg = PgServer::Init(env.dir.Sub("pgdata"), ConfFor(env.ArchiveCommand("--socket " + socket)));
+  // postgres runs the thin archive_command; the full tool is its fallback.
+  auto pg = PgServer::Init(env.dir.Sub("pgdata"), ConfFor(std::string(TUSK_WAL_ARCHIVE) + " --socket " + socket +
+                                                          " --fallback " + TUSK_BACKUP_TOOL + " %p"));
   REQUIRE(pg.ok());
   { Status st = (*pg)->Start(); INFO(st.ToString()); REQUIRE(st.ok()); }
   const std::string bench = "/usr/lib/postgresql/15/bin/pgbench";
@@ -130,6 +132,51 @@ TEST_CASE("archiving never overwrites: same content succeeds, different content 
   REQUIRE(restored.exit.exit_code == 0);
   segment[100] = '\0';
   CHECK(*ReadFile(env.dir.Sub("back")) == segment);  // the original, untouched
+}
+
+TEST_CASE("tusk-wal-archive answers with the manager's verdict and falls back to the full tool") {
+  BackupEnv env("none", "gzip", 1);
+  const std::string wal_dir = env.dir.Sub("pg_wal");
+  REQUIRE(MakeDirs(wal_dir).ok());
+  auto segment = [](char fill) { return std::string(16 << 20, fill); };
+  const std::string a = "000000010000000000000021", b = "000000010000000000000022";
+  REQUIRE(WriteFile(wal_dir + "/" + a, segment('a')).ok());
+  REQUIRE(WriteFile(wal_dir + "/" + b, segment('b')).ok());
+  auto run = [&](const std::vector<std::string>& args) {
+    SubprocessOptions o;
+    o.argv = {TUSK_WAL_ARCHIVE};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.env = {"TUSK_BACKUP_CONFIG=" + env.config};
+    auto r = RunSubprocess(o, std::chrono::seconds(60));
+    REQUIRE(r.ok());
+    return *r;
+  };
+  const std::string socket = env.dir.Sub("archiver.sock");
+  // No manager and no fallback: a failure postgres will retry, nothing stored.
+  auto alone = run({"--socket", socket, wal_dir + "/" + a});
+  CHECK(alone.exit.exit_code == 1);
+  CHECK(alone.stderr_data.find("no instance manager") != std::string::npos);
+  CHECK(env.Keys(env.layout().WalDir(a)).empty());
+  // No manager, with the full tool as fallback: it uploads by itself.
+  auto fallback = run({"--socket", socket, "--fallback", TUSK_BACKUP_TOOL, wal_dir + "/" + a});
+  INFO(fallback.stderr_data);
+  CHECK(fallback.exit.exit_code == 0);
+  CHECK(env.Keys(env.layout().WalDir(a)) == std::vector<std::string>{env.layout().WalKey(a, Codec::kNone)});
+  // Through the manager's service: stored before the answer comes back.
+  auto store = env.Store();
+  WalArchiver archiver(store.get(), env.layout(), {Codec::kNone, 1, env.dir.Sub("spool")});
+  auto service = ArchiverService::Start(socket, &archiver);
+  REQUIRE(service.ok());
+  auto handed = run({"--socket", socket, wal_dir + "/" + b});
+  CHECK(handed.exit.exit_code == 0);
+  CHECK(*store->Get(env.layout().WalKey(b, Codec::kNone)) == segment('b'));
+  CHECK(archiver.stats().last_archived_wal == b);
+  // The manager's refusal reaches postgres' log through stderr.
+  REQUIRE(WriteFile(wal_dir + "/" + a, segment('x')).ok());
+  auto refused = run({"--socket", socket, wal_dir + "/" + a});
+  CHECK(refused.exit.exit_code == 1);
+  CHECK(refused.stderr_data.find("refusing to overwrite") != std::string::npos);
+  CHECK(archiver.stats().last_failed_wal == a);
 }
 
 TEST_CASE("wal-restore prefetches the next segments and serves them from the spool") {
