@@ -107,7 +107,8 @@ class Lifecycle(unittest.TestCase):
 
         # The state is kept: the same objects come back and run again.
         c.start()
-        wait_for(lambda: all_running(c, not_pids=before), timeout=180, interval=0.3, what="4 pods Running again after restart")
+        wait_for(lambda: all_running(c, not_pids=before), timeout=180, interval=0.3,
+                 what="4 pods Running again after restart")
         c.record_pods()
         self.assertTrue(os.path.exists(os.path.join(
             c.get("pv", c.get("pvc", "scratch")["spec"]["volumeName"], None)["spec"]["hostPath"]["path"], "started")))
@@ -125,7 +126,8 @@ class Lifecycle(unittest.TestCase):
         c.start()
         wait_for(lambda: not any(alive(p) for p in before), timeout=60, interval=0.1,
                  what="the dead run's pod processes gone after the next start")
-        wait_for(lambda: all_running(c, not_pids=before), timeout=180, interval=0.3, what="4 pods Running in the new run")
+        wait_for(lambda: all_running(c, not_pids=before), timeout=180, interval=0.3,
+                 what="4 pods Running in the new run")
         c.record_pods()
         self.assert_clean_stop(c)
 

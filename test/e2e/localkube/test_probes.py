@@ -58,7 +58,8 @@ class Probes(LocalkubeCase):
     def test_readiness_gates_endpoints(self):
         c = self.cluster
         c.apply(GATED % "no")
-        pod = c.wait_pod("gated", lambda p: phase(p) == "Running" and p["status"].get("podIP"), 90, "Running with an IP")
+        pod = c.wait_pod("gated", lambda p: phase(p) == "Running" and p["status"].get("podIP"), 90,
+                         "Running with an IP")
         c.record_pods()
         ip = pod["status"]["podIP"]
         cluster_ip = c.get("service", "gated")["spec"]["clusterIP"]
@@ -73,8 +74,8 @@ class Probes(LocalkubeCase):
         wait_for(lambda: ip in endpoint_ips(c.get("endpoints", "gated")), timeout=60, interval=0.2,
                  what="the pod among the ready addresses once its probe passes")
         self.assertEqual(condition(c.get("pod", "gated"), "Ready"), "True")
-        self.assertEqual(wait_for(lambda: http_get(f"http://{cluster_ip}/"), timeout=30, what="the ClusterIP answering"),
-                         "served\n")
+        answer = wait_for(lambda: http_get(f"http://{cluster_ip}/"), timeout=30, what="the ClusterIP answering")
+        self.assertEqual(answer, "served\n")
 
         c.apply(GATED % "no")
         wait_for(lambda: ip not in endpoint_ips(c.get("endpoints", "gated")), timeout=60, interval=0.2,
