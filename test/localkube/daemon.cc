@@ -20,6 +20,11 @@
 #include "test/localkube/apiserver/controllers.h"
 #include "test/localkube/apiserver/http_server.h"
 #include "test/localkube/apiserver/meta_util.h"
+#include "test/localkube/control.h"
+#include "test/localkube/controllers/cluster_controllers.h"
+#include "test/localkube/net/bridge_network.h"
+#include "test/localkube/node/local_cluster.h"
+#include "test/localkube/pod_logs.h"
 
 namespace tusk::localkube {
 namespace {
@@ -27,15 +32,72 @@ namespace {
 std::string PidFile(const std::string& dir) { return dir + "/localkube.pid"; }
 std::string LockFile(const std::string& dir) { return dir + "/localkube.lock"; }
 
-// Holds DIR's lock for the life of the server; -1 when another process has it.
-int TryLock(const std::string& dir) {
-  int fd = open(LockFile(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+// Pods use fixed names and address ranges (prefix `lk`, 10.244/16,
+// 10.96/16), so one pod-running localkube per machine holds this lock; the
+// owner's DIR is written beside it for the error message.
+constexpr char kPodsLock[] = "/run/localkube/pods.lock";
+constexpr char kPodsOwner[] = "/run/localkube/pods.owner";
+constexpr char kNetPrefix[] = "lk";
+
+// An exclusive flock on `path` held for the life of the server; -1 when
+// another process has it.
+int TryLockFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     close(fd);
     return -1;
   }
   return fd;
+}
+
+int TryLock(const std::string& dir) { return TryLockFile(LockFile(dir)); }
+
+std::string RootRequired() {
+  return "running pods needs root (network, mount and PID namespaces); run as root, or pass "
+         "--apiserver-only to run the API server alone";
+}
+
+// What a localkube that died without stopping left of its pods: processes in
+// its network namespaces, the namespaces, host links. Only when no live
+// localkube runs pods on this machine.
+void CleanUpDeadRun() {
+  if (geteuid() != 0 || !PathExists(kPodsLock)) return;
+  int fd = TryLockFile(kPodsLock);
+  if (fd < 0) return;
+  net::BridgeNetwork::Cleanup(kNetPrefix).IgnoreError();
+  close(fd);
+}
+
+// `localkube fault …` requests, applied to the running cluster.
+json ApplyFault(LocalCluster& cluster, const json& r) {
+  const std::string op = r.value("op", "");
+  const std::string ns = r.value("namespace", "default");
+  const std::string pod = r.value("pod", "");
+  const std::string node = r.value("node", "");
+  const std::string what = node.empty() ? "pod " + ns + "/" + pod : "node " + node;
+  Status s;
+  std::string done;
+  if (op == "kill") {
+    const std::string container = r.value("container", "");
+    int sig = r.value("signal", SIGKILL);
+    s = cluster.KillContainer(ns, pod, container, sig);
+    done = "sent " + SignalName(sig) + " to " + (container.empty() ? "every container" : "container " + container) +
+           " of " + what;
+  } else if (op == "partition") {
+    s = node.empty() ? cluster.PartitionPod(ns, pod) : cluster.PartitionNode(node);
+    done = what + " partitioned";
+  } else if (op == "heal") {
+    s = node.empty() ? cluster.HealPod(ns, pod) : cluster.HealNode(node);
+    done = what + " healed";
+  } else if (op == "node-down") {
+    s = cluster.NodeDown(node);
+    done = what + " is down";
+  } else {
+    return {{"error", "unknown fault \"" + op + "\""}};
+  }
+  if (!s.ok()) return {{"error", std::string(s.message())}};
+  return {{"ok", true}, {"message", done}};
 }
 
 pid_t ReadPid(const std::string& dir) {
@@ -83,10 +145,27 @@ int Serve(const ClusterOptions& o) {
       return 1;
     }
   }
+  if (!o.apiserver_only && geteuid() != 0) {
+    std::cerr << "localkube: " << RootRequired() << "\n";
+    return 1;
+  }
   int lock = TryLock(o.dir);
   if (lock < 0) {
     std::cerr << "localkube: already running in " << o.dir << " (pid " << ReadPid(o.dir) << ")\n";
     return 1;
+  }
+  int pods_lock = -1;
+  if (!o.apiserver_only) {
+    MakeDirs("/run/localkube", 0755).IgnoreError();
+    pods_lock = TryLockFile(kPodsLock);
+    if (pods_lock < 0) {
+      std::cerr << "localkube: another localkube runs pods on this machine (in "
+                << ReadFile(kPodsOwner).value_or("an unknown directory")
+                << "); only one can, as pods share fixed address ranges. Stop it, or pass --apiserver-only\n";
+      close(lock);
+      return 1;
+    }
+    WriteFileAtomic(kPodsOwner, o.dir).IgnoreError();
   }
   auto fail = [&](const Status& s) {
     std::cerr << "localkube: " << s.ToString() << "\n";
@@ -109,6 +188,9 @@ int Serve(const ClusterOptions& o) {
   if (auto b = api.Bootstrap(); !b.ok()) return fail(InternalError(b.error().message));
   Controllers controllers(&api);
   controllers.Start();
+  RealClock clock;
+  std::atomic<bool> stopping{false};
+  std::atomic<LocalCluster*> cluster_ptr{nullptr};
 
   HttpServerOptions http;
   http.cert_path = pki->server_cert_path;
@@ -116,6 +198,21 @@ int Serve(const ClusterOptions& o) {
   http.admin_token = *admin_token;
   http.bookmark_interval = o.bookmark_interval;
   http.port = o.port;
+  PodLogSource logs;
+  logs.log_path = [&](const std::string& ns, const std::string& pod, const std::string& container, bool previous) -> StatusOr<std::string> {
+    LocalCluster* c = cluster_ptr.load();
+    if (c == nullptr) return UnavailableError("this localkube runs no kubelets (--apiserver-only)");
+    return c->LogPath(ns, pod, container, previous);
+  };
+  logs.get_pod = [&](const std::string& ns, const std::string& pod) -> StatusOr<json> {
+    auto got = api.Get("pods", ns, pod);
+    if (!got.ok()) return NotFoundError(got.error().message);
+    return *got;
+  };
+  logs.stopping = &stopping;
+  http.pod_logs = [&](const json& pod, const httplib::Request& req, httplib::Response& res) {
+    ServePodLog(logs, pod, req, res);
+  };
   bool fallback = o.port == 0;
   if (o.port == 0) {
     auto prev = ReadFile(o.dir + "/state/port");
@@ -130,25 +227,62 @@ int Serve(const ClusterOptions& o) {
   if (auto s = WriteFileAtomic(o.dir + "/kubeconfig", Kubeconfig(*port, *ca, *admin_token), 0600); !s.ok()) return fail(s);
   logger.Info("API server listening", {{"port", *port}, {"objects", store.size()}, {"resourceVersion", store.current_rv()}});
 
+  std::unique_ptr<LocalCluster> cluster;
+  std::unique_ptr<ClusterControllers> workloads;
+  std::unique_ptr<ControlServer> control;
+  if (!o.apiserver_only) {
+    LocalClusterConfig cc;
+    cc.dir = o.dir;
+    cc.nodes = o.nodes;
+    cc.api_port = *port;
+    cc.ca_pem = *ca;
+    auto started = LocalCluster::Start(&api, cc);
+    if (!started.ok()) return fail(started.status());
+    cluster = std::move(started).value();
+    cluster_ptr = cluster.get();
+    ControllerConfig wc;
+    wc.volumes_dir = o.dir + "/volumes";
+    wc.node_monitor_grace = o.node_monitor_grace;
+    workloads = std::make_unique<ClusterControllers>(&api, clock, wc);
+    workloads->Start();
+    auto listening = ControlServer::Listen(o.dir + "/control.sock", [&](const json& r) { return ApplyFault(*cluster, r); });
+    if (!listening.ok()) return fail(listening.status());
+    control = std::move(listening).value();
+    logger.Info("nodes running", {{"nodes", o.nodes}, {"hostIP", cluster->host_ip()}});
+  }
+
   std::thread stopper([&] {
     while (true) {
       auto sig = signals->Wait(-1);
       if (sig) break;
     }
     logger.Info("stopping");
+    stopping = true;
     server.Stop();
   });
   server.Serve();
   stopper.join();
+  control.reset();
+  if (workloads) workloads->Stop();
+  cluster_ptr = nullptr;
+  cluster.reset();  // every pod stopped, the network removed
   controllers.Stop();
   RemoveAll(PidFile(o.dir)).IgnoreError();
   logger.Info("stopped");
   log::Flush();
+  if (pods_lock >= 0) {
+    RemoveAll(kPodsOwner).IgnoreError();
+    close(pods_lock);
+  }
   close(lock);
   return 0;
 }
 
 int Start(const ClusterOptions& o) {
+  if (!o.apiserver_only && geteuid() != 0) {
+    std::cerr << "localkube: " << RootRequired() << "\n";
+    return 1;
+  }
   if (auto s = MakeDirs(o.dir + "/logs", 0700); !s.ok()) {
     std::cerr << "localkube: " << s.ToString() << "\n";
     return 1;
@@ -209,6 +343,7 @@ int Stop(const std::string& dir) {
   pid_t pid = ReadPid(dir);
   if (!Alive(pid)) {
     RemoveAll(PidFile(dir)).IgnoreError();
+    CleanUpDeadRun();
     std::cout << "localkube is not running in " << dir << "\n";
     return 0;
   }
@@ -222,6 +357,7 @@ int Stop(const std::string& dir) {
     while (Alive(pid)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   RemoveAll(PidFile(dir)).IgnoreError();
+  CleanUpDeadRun();  // after a SIGKILL above, its pods are still to be removed
   std::cout << "localkube stopped\n";
   return 0;
 }

@@ -2,6 +2,9 @@
 // until SIGTERM; `start` runs it as a daemon (own session, logs under
 // DIR/logs) and returns once the API answers; `stop` ends it by the PID in
 // DIR/localkube.pid. State lives under DIR, so stop + start restores it.
+// Unless --apiserver-only, the daemon also runs the virtual nodes' kubelets,
+// the pod network, the workload controllers and the control socket the
+// `fault` commands use; stop removes all of it, also after a crash.
 #pragma once
 
 #include <chrono>
@@ -13,7 +16,9 @@ struct ClusterOptions {
   std::string dir;
   int port = 0;  // 0: reuse the previous port if free, else any
   bool apiserver_only = false;
-  int nodes = 1;
+  int nodes = 3;
+  // A node whose heartbeats stop is marked Unknown (NotReady) after this.
+  std::chrono::seconds node_monitor_grace{40};
   size_t watch_history = 10000;
   std::chrono::seconds bookmark_interval{30};
 };

@@ -1,29 +1,37 @@
 // localkube: the small Kubernetes Tusk's tests and demo run on.
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "common/base/cli.h"
 #include "test/localkube/daemon.h"
+#include "test/localkube/fault_cli.h"
 
 namespace {
 constexpr char kUsage[] = R"(Usage: localkube <command> --dir DIR [flags]
 
 A small Kubernetes for Tusk's tests and demo: an API server that kubectl and
 client libraries trust (HTTPS, tokens, RBAC, CRDs, watches, patches, garbage
-collection), with state journaled under DIR.
+collection), with state journaled under DIR, and virtual nodes whose kubelets
+run pods as namespaced processes on a private pod network (needs root).
 
 Commands:
   start   run in the background; returns once the API answers and
           DIR/kubeconfig is written
-  stop    stop the cluster started on DIR (idempotent)
+  stop    stop the cluster started on DIR (idempotent); also removes what a
+          crashed run left (processes, network namespaces, interfaces)
   serve   run in the foreground until SIGTERM
+  fault   inject a fault into the running cluster (`localkube fault --help`)
 
 Flags:
   --dir DIR                 state, certificates, kubeconfig and logs (required)
   --port N                  API port on 127.0.0.1 (default: previous, else any free)
-  --apiserver-only          run the API server without kubelets
-  --nodes N                 number of virtual nodes (default 1)
+  --apiserver-only          run the API server without kubelets (no root needed)
+  --nodes N                 number of virtual nodes (default 3)
+  --node-monitor-grace SECS a node without heartbeats goes NotReady after this (default 40)
   --watch-history N         changes kept for watches (default 10000)
   --bookmark-interval SECS  seconds between watch bookmarks (default 30)
 )";
@@ -41,6 +49,14 @@ bool TakeValue(int argc, char** argv, int& i, const char* flag, std::string* out
   }
   return false;
 }
+
+// A whole, positive number, or nullopt.
+std::optional<long> Positive(const std::string& v) {
+  char* end = nullptr;
+  long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || n <= 0) return std::nullopt;
+  return n;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,19 +66,34 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string command = argv[1];
+  if (command == "fault") return tusk::localkube::RunFault(std::vector<std::string>(argv + 2, argv + argc));
   tusk::localkube::ClusterOptions o;
   for (int i = 2; i < argc; ++i) {
     std::string v;
+    std::optional<long> n;
+    auto number = [&](const char* flag) {
+      if (TakeValue(argc, argv, i, flag, &v)) {
+        n = Positive(v);
+        if (!n) {
+          std::cerr << "localkube: " << flag << " needs a positive whole number, got \"" << v << "\"\n";
+          std::exit(2);
+        }
+        return true;
+      }
+      return false;
+    };
     if (TakeValue(argc, argv, i, "--dir", &v)) {
       o.dir = v;
-    } else if (TakeValue(argc, argv, i, "--port", &v)) {
-      o.port = std::stoi(v);
-    } else if (TakeValue(argc, argv, i, "--nodes", &v)) {
-      o.nodes = std::stoi(v);
-    } else if (TakeValue(argc, argv, i, "--watch-history", &v)) {
-      o.watch_history = std::stoul(v);
-    } else if (TakeValue(argc, argv, i, "--bookmark-interval", &v)) {
-      o.bookmark_interval = std::chrono::seconds(std::stol(v));
+    } else if (number("--port")) {
+      o.port = static_cast<int>(*n);
+    } else if (number("--nodes")) {
+      o.nodes = static_cast<int>(*n);
+    } else if (number("--node-monitor-grace")) {
+      o.node_monitor_grace = std::chrono::seconds(*n);
+    } else if (number("--watch-history")) {
+      o.watch_history = static_cast<size_t>(*n);
+    } else if (number("--bookmark-interval")) {
+      o.bookmark_interval = std::chrono::seconds(*n);
     } else if (std::strcmp(argv[i], "--apiserver-only") == 0) {
       o.apiserver_only = true;
     } else {

@@ -57,7 +57,10 @@ CertPtr MakeCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* i
     AddExt(cert.get(), iss, NID_ext_key_usage, "serverAuth");
     AddExt(cert.get(), iss, NID_subject_alt_name,
            "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,"
-           "DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1");
+           "DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,"
+           // The `kubernetes` Service's ClusterIP and the host's address on
+           // the pod network: in-cluster clients verify the API against these.
+           "IP:10.96.0.1,IP:10.243.255.1");
   }
   if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) == 0) return CertPtr(nullptr, X509_free);
   return cert;

@@ -1,5 +1,6 @@
 // The cluster's TLS material, created with OpenSSL on first start: a CA and
-// a serving certificate for 127.0.0.1/localhost signed by it (EC P-256).
+// a serving certificate signed by it (EC P-256) for 127.0.0.1/localhost, the
+// `kubernetes` Service's names and ClusterIP, and the host's pod-network address.
 #pragma once
 
 #include <string>
