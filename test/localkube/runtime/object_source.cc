@@ -26,7 +26,7 @@ StatusOr<std::string> MapObjectSource::ServiceAccountToken(const std::string& ns
   return Find(tokens, "serviceaccount", ns, sa);
 }
 
-StatusOr<std::string> Base64Decode(const std::string& text) {
+StatusOr<std::string> DecodeBase64(const std::string& text) {
   static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   uint32_t buf = 0;
@@ -50,7 +50,7 @@ StatusOr<std::map<std::string, std::string>> SecretValues(const nlohmann::json& 
   try {
     const nlohmann::json f_data = secret.value("data", nlohmann::json::object());
     for (const auto& [key, value] : f_data.items()) {
-      auto decoded = Base64Decode(value.get<std::string>());
+      auto decoded = DecodeBase64(value.get<std::string>());
       if (!decoded.ok()) return decoded.status().WithContext("secret key " + key);
       out[key] = *decoded;
     }
@@ -73,7 +73,7 @@ StatusOr<std::map<std::string, std::string>> ConfigMapValues(const nlohmann::jso
     }
     const nlohmann::json f_binaryData = config_map.value("binaryData", nlohmann::json::object());
     for (const auto& [key, value] : f_binaryData.items()) {
-      ASSIGN_OR_RETURN(out[key], Base64Decode(value.get<std::string>()));
+      ASSIGN_OR_RETURN(out[key], DecodeBase64(value.get<std::string>()));
     }
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("malformed configmap: ") + e.what());

@@ -45,6 +45,6 @@ StatusOr<std::map<std::string, std::string>> SecretValues(const nlohmann::json& 
 // ConfigMap `data` (and base64 `binaryData`) as bytes.
 StatusOr<std::map<std::string, std::string>> ConfigMapValues(const nlohmann::json& config_map);
 
-StatusOr<std::string> Base64Decode(const std::string& text);
+StatusOr<std::string> DecodeBase64(const std::string& text);
 
 }  // namespace tusk::localkube

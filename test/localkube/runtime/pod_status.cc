@@ -10,8 +10,8 @@ using nlohmann::json;
 json TerminatedJson(const TerminatedState& t, const std::string& container_id) {
   json j = {{"exitCode", t.exit_code},
             {"reason", t.reason},
-            {"startedAt", Rfc3339(t.started_at)},
-            {"finishedAt", Rfc3339(t.finished_at)}};
+            {"startedAt", FormatRfc3339(t.started_at)},
+            {"finishedAt", FormatRfc3339(t.finished_at)}};
   if (t.signal != 0) j["signal"] = t.signal;
   if (!t.message.empty()) j["message"] = t.message;
   if (!container_id.empty()) j["containerID"] = container_id;
@@ -28,7 +28,7 @@ json ContainerStatusJson(const ContainerSpec& spec, const ContainerRecord& r) {
       break;
     }
     case ContainerRecord::State::kRunning:
-      state["running"] = {{"startedAt", Rfc3339(r.started_at)}};
+      state["running"] = {{"startedAt", FormatRfc3339(r.started_at)}};
       break;
     case ContainerRecord::State::kTerminated:
       state["terminated"] = TerminatedJson(*r.terminated, r.container_id);
@@ -60,7 +60,7 @@ bool InitDone(const std::vector<ContainerRecord>& init) {
 
 json Condition(const std::string& type, bool value, const std::string& reason, const json& previous, WallTime now) {
   const std::string status = value ? "True" : "False";
-  std::string transition = Rfc3339(now);
+  std::string transition = FormatRfc3339(now);
   const json none = json::array();
   const json& conditions = previous.is_object() && previous.contains("conditions") ? previous["conditions"] : none;
   for (const auto& c : conditions) {
@@ -75,7 +75,7 @@ json Condition(const std::string& type, bool value, const std::string& reason, c
 
 }  // namespace
 
-std::string Rfc3339(WallTime t) {
+std::string FormatRfc3339(WallTime t) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -171,7 +171,7 @@ json ComputePodStatus(const PodSpec& spec, const std::vector<ContainerRecord>& i
     status["podIP"] = facts.pod_ip;
     status["podIPs"] = json::array({{{"ip", facts.pod_ip}}});
   }
-  if (facts.start_time) status["startTime"] = Rfc3339(*facts.start_time);
+  if (facts.start_time) status["startTime"] = FormatRfc3339(*facts.start_time);
   return status;
 }
 

@@ -63,6 +63,6 @@ nlohmann::json ComputePodStatus(const PodSpec& spec, const std::vector<Container
                                 const nlohmann::json& previous, WallTime now);
 
 // RFC 3339 UTC with seconds, as the API server renders times.
-std::string Rfc3339(WallTime t);
+std::string FormatRfc3339(WallTime t);
 
 }  // namespace tusk::localkube

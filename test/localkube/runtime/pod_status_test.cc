@@ -95,9 +95,9 @@ TEST_CASE("status: a condition keeps its transition time until it flips", "[stat
   PodFacts facts{"10.244.0.9", "", t0, true, false};
   json first = ComputePodStatus(Spec("Always", 0, 1), {}, {Running(false)}, facts, json(), t0);
   json same = ComputePodStatus(Spec("Always", 0, 1), {}, {Running(false)}, facts, first, t1);
-  CHECK(ConditionOf(same, "Ready")["lastTransitionTime"] == Rfc3339(t0));
+  CHECK(ConditionOf(same, "Ready")["lastTransitionTime"] == FormatRfc3339(t0));
   json flipped = ComputePodStatus(Spec("Always", 0, 1), {}, {Running(true)}, facts, same, t1);
-  CHECK(ConditionOf(flipped, "Ready")["lastTransitionTime"] == Rfc3339(t1));
+  CHECK(ConditionOf(flipped, "Ready")["lastTransitionTime"] == FormatRfc3339(t1));
 }
 
 TEST_CASE("status: exit reasons are Completed and Error, signals become 128+n", "[status]") {
