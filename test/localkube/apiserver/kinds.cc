@@ -14,6 +14,46 @@ bool ReturnsDeletedObject(const ResourceInfo& r) {
          gr == "customresourcedefinitions.apiextensions.k8s.io";
 }
 
+namespace {
+
+// kube-apiserver's DefaultTolerationSeconds admission: a pod tolerates a
+// not-ready or unreachable node for 300 s unless it says otherwise.
+void DefaultTolerationSeconds(json& spec) {
+  json tolerations = spec.value("tolerations", json::array());
+  if (!tolerations.is_array()) return;
+  for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
+    bool present = false;
+    for (const auto& t : tolerations) {
+      std::string effect = t.value("effect", "");
+      present |= t.value("key", "") == key && (effect.empty() || effect == "NoExecute");
+    }
+    if (!present) {
+      tolerations.push_back({{"key", key}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
+    }
+  }
+  spec["tolerations"] = tolerations;
+}
+
+}  // namespace
+
+void DefaultStorageClass(const ResourceInfo& r, json& obj, const Store& store) {
+  if (r.group_resource() != "persistentvolumeclaims" || !obj.is_object()) return;
+  json& spec = obj["spec"];
+  if (!spec.is_object() || spec.contains("storageClassName")) return;
+  // The newest class marked default wins, as the admission plugin picks it.
+  std::string chosen, chosen_created;
+  for (const auto& sc : store.List("storageclasses.storage.k8s.io", "", nullptr).items) {
+    const json& m = (*sc)["metadata"];
+    if (m.value("annotations", json::object()).value("storageclass.kubernetes.io/is-default-class", "") != "true") continue;
+    std::string created = m.value("creationTimestamp", "");
+    if (chosen.empty() || created > chosen_created) {
+      chosen = m.value("name", "");
+      chosen_created = created;
+    }
+  }
+  if (!chosen.empty()) spec["storageClassName"] = chosen;
+}
+
 void DefaultOnCreate(const ResourceInfo& r, json& obj, std::atomic<uint32_t>* next_ip) {
   const std::string gr = r.group_resource();
   if (gr == "namespaces") {
@@ -22,6 +62,7 @@ void DefaultOnCreate(const ResourceInfo& r, json& obj, std::atomic<uint32_t>* ne
     obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"]["name"];
   } else if (gr == "pods") {
     obj["status"] = {{"phase", "Pending"}, {"qosClass", "BestEffort"}};
+    DefaultTolerationSeconds(obj["spec"]);
   } else if (gr == "persistentvolumeclaims" || gr == "persistentvolumes") {
     obj["status"] = {{"phase", "Pending"}};
   } else if (gr == "services") {

@@ -11,11 +11,16 @@
 
 #include "test/localkube/apiserver/errors.h"
 #include "test/localkube/apiserver/registry.h"
+#include "test/localkube/apiserver/store.h"
 
 namespace tusk::localkube {
 
 // Defaults for a new object of `r` (metadata is already filled in).
 void DefaultOnCreate(const ResourceInfo& r, json& obj, std::atomic<uint32_t>* next_cluster_ip);
+// kube-apiserver's DefaultStorageClass admission: a new PVC without
+// spec.storageClassName gets the default StorageClass. Reads the store, so
+// call it before the write takes the store's lock.
+void DefaultStorageClass(const ResourceInfo& r, json& obj, const Store& store);
 // Defaults every write gets (create and update).
 void DefaultOnWrite(const ResourceInfo& r, json& obj);
 // Kind-specific validation errors for the object about to be stored.
