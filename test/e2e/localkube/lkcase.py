@@ -85,10 +85,15 @@ class PodCluster(Cluster):
 
     def wait_pod(self, name, predicate, timeout=60, what="", namespace="default"):
         """Polls the pod until predicate(pod) holds; returns the pod."""
+        last = {}
+
         def check():
-            pod = self.get("pod", name, namespace)
+            last["pod"] = pod = self.get("pod", name, namespace)
             return pod if pod and predicate(pod) else None
-        return wait_for(check, timeout=timeout, interval=0.2, what=f"pod {name}: {what}")
+        try:
+            return wait_for(check, timeout=timeout, interval=0.2, what=f"pod {name}: {what}")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last seen: {describe(last.get('pod'))}") from None
 
     def wait_running_ready(self, name, timeout=90, namespace="default"):
         return self.wait_pod(name, lambda p: phase(p) == "Running" and condition(p, "Ready") == "True",
@@ -105,6 +110,16 @@ def _try_lock(f):
         return True
     except BlockingIOError:
         return False
+
+
+def describe(pod):
+    """Phase, node, conditions and container states, for failure messages."""
+    if not pod:
+        return "no such pod"
+    st = pod.get("status", {})
+    conds = {c["type"]: c["status"] for c in st.get("conditions", []) or []}
+    states = {c["name"]: (c.get("state"), c.get("restartCount")) for c in st.get("containerStatuses", []) or []}
+    return f"phase={st.get('phase')} node={pod['spec'].get('nodeName')} conditions={conds} containers={states}"
 
 
 def phase(pod):

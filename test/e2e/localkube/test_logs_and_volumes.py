@@ -92,7 +92,7 @@ class LogsAndVolumes(LocalkubeCase):
             self.assertGreater(newest, seen_before + 3)
         finally:
             follow.kill()
-            follow.wait(timeout=10)
+            follow.communicate(timeout=10)
 
     def _follow_until(self, proc, done, timeout):
         """Reads `kubectl logs -f` until a tick number satisfies `done`; returns it."""

@@ -1,12 +1,16 @@
-"""`localkube fault node-down`: a power cut of one virtual node. Its pods'
-processes are gone at once; with --node-monitor-grace 5 the Node goes
+"""Node faults, with --node-monitor-grace 5 so an unreachable node shows soon.
+`localkube fault partition --node` / `heal --node`: the node's pods go dark
+both ways but keep running, the Node goes Ready=Unknown and its pods
+Ready=False, and all of it comes back on heal. `localkube fault node-down`:
+a power cut; its pods' processes are gone at once, the Node goes
 Ready=Unknown, its pods Ready=False, and a pod whose toleration of the
 unreachable taint runs out is evicted and replaced on another node."""
 import unittest
 
 from harness import wait_for
 from leftovers import alive
-from lkcase import LocalkubeCase, condition, marker_pids, phase
+from lkcase import LocalkubeCase, condition, http_get, marker_pids, phase
+from watched_pod import manifest, url, wait_api
 
 MOVABLE = """
 apiVersion: apps/v1
@@ -19,6 +23,12 @@ spec:
     metadata: {labels: {app: movable}}
     spec:
       terminationGracePeriodSeconds: 1
+      # node-3 is test_partition_and_heal_node's; the rest is free to move.
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions: [{key: kubernetes.io/hostname, operator: NotIn, values: [localkube-node-3]}]
       tolerations:
       - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 2}
       - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 2}
@@ -49,8 +59,38 @@ def ready_on(pod, node):
             and pod["spec"].get("nodeName") == node)
 
 
-class NodeDown(LocalkubeCase):
+class NodeFaults(LocalkubeCase):
     flags = ("--node-monitor-grace", "5")
+
+    def test_partition_and_heal_node(self):
+        c = self.cluster
+        node = "localkube-node-3"
+        c.apply(manifest("far", node))
+        pod = c.wait_running_ready("far")
+        c.record_pods()
+        self.assertEqual(pod["spec"]["nodeName"], node)
+        address = url(pod)
+        self.assertEqual(wait_for(lambda: http_get(address), timeout=30, what="far answering the host"), "far")
+        n = wait_api(c, "far", True, 0, "API reachable before the partition")
+        processes = marker_pids("far")
+
+        c.localkube("fault", "partition", "--node", node)
+        wait_for(lambda: http_get(address) is None, timeout=30, interval=0.2, what="far unreachable from the host")
+        n = wait_api(c, "far", False, n, "API unreachable from a pod of the partitioned node")
+        wait_for(lambda: condition(c.get("node", node, None), "Ready") == "Unknown", timeout=60, interval=0.5,
+                 what=f"{node} Ready=Unknown")
+        wait_for(lambda: condition(c.get("pod", "far"), "Ready") == "False", timeout=60, interval=0.5,
+                 what="far Ready=False on the unreachable node")
+        self.assertEqual(marker_pids("far"), processes, "the partitioned node's pods keep running")
+
+        c.localkube("fault", "heal", "--node", node)
+        wait_for(lambda: condition(c.get("node", node, None), "Ready") == "True", timeout=60, interval=0.5,
+                 what=f"{node} Ready again after heal")
+        self.assertEqual(wait_for(lambda: http_get(address), timeout=30, what="far reachable after heal"), "far")
+        wait_api(c, "far", True, n, "API reachable after heal")
+        wait_for(lambda: condition(c.get("pod", "far"), "Ready") == "True", timeout=60, interval=0.5,
+                 what="far Ready again after heal")
+        self.assertEqual(marker_pids("far"), processes)
 
     def test_node_down(self):
         c = self.cluster
@@ -89,7 +129,8 @@ class NodeDown(LocalkubeCase):
             return None
         replacement = wait_for(replaced, timeout=90, interval=0.5, what="a replacement movable pod Ready")
         c.record_pods()
-        self.assertNotEqual(replacement["spec"]["nodeName"], node, "nothing is scheduled onto the unreachable node")
+        self.assertNotIn(replacement["spec"]["nodeName"], [node, "localkube-node-3"],
+                         "nothing is scheduled onto the unreachable node, nor against the affinity")
         self.assertTrue(marker_pids("movable"), "the replacement runs")
 
 
