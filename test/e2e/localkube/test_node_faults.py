@@ -132,6 +132,8 @@ class NodeFaults(LocalkubeCase):
         self.assertNotIn(replacement["spec"]["nodeName"], [node, "localkube-node-3"],
                          "nothing is scheduled onto the unreachable node, nor against the affinity")
         self.assertTrue(marker_pids("movable"), "the replacement runs")
+        self.assertEqual(condition(c.get("node", node, None), "Ready"), "Unknown",
+                         "a node that is down stays Unknown: nothing renews its heartbeat")
 
 
 if __name__ == "__main__":
