@@ -22,7 +22,7 @@ PODS = 100
 
 
 def report(name, value, unit, **extra):
-    print(json.dumps({"bench": name, "value": round(value, 2), "unit": unit, **extra}), flush=True)
+    print(json.dumps({"bench": name, "value": round(value, 2), "unit": unit, **extra}, separators=(",", ":")), flush=True)
 
 
 def report_samples(name, samples, unit, **extra):
