@@ -19,6 +19,25 @@ bool Finished(const json& status, std::string* when) {
   return false;
 }
 
+// When the Job may replace failed pods again: 10 s after the last failure,
+// doubling with each failure, capped at 6 minutes, as the Job controller's
+// back-off does. nullopt when no failure time is known.
+std::optional<WallTime> RetryAt(const std::vector<json>& pods, int failed) {
+  if (failed <= 0) return std::nullopt;
+  std::optional<WallTime> last;
+  for (const auto& p : pods) {
+    if (StrAt(p, "/status/phase"_json_pointer) != "Failed") continue;
+    for (const auto& cs : p["status"].value("containerStatuses", json::array())) {
+      auto t = ParseRfc3339(StrAt(cs, "/state/terminated/finishedAt"_json_pointer));
+      if (t && (!last || *t > *last)) last = t;
+    }
+  }
+  if (!last) return std::nullopt;
+  Duration delay = std::chrono::seconds(10);
+  for (int i = 1; i < failed && delay < std::chrono::minutes(6); ++i) delay *= 2;
+  return *last + std::min<Duration>(delay, std::chrono::minutes(6));
+}
+
 }  // namespace
 
 JobPlan PlanJob(const json& job, const std::vector<json>& owned_pods, WallTime now) {
@@ -102,7 +121,12 @@ JobPlan PlanJob(const json& job, const std::vector<json>& owned_pods, WallTime n
     ready = 0;
   } else {
     int want = has_completions ? std::min(parallelism, completions - succeeded) : (succeeded > 0 ? 0 : parallelism);
-    if (want > active) plan.create = want - active;
+    std::optional<WallTime> retry_at = RetryAt(owned_pods, failed);
+    if (want > active && retry_at && *retry_at > now) {
+      plan.wake_after = plan.wake_after ? std::min(*plan.wake_after, *retry_at - now) : *retry_at - now;
+    } else if (want > active) {
+      plan.create = want - active;
+    }
     if (want < active) plan.delete_pods.assign(active_names.begin() + want, active_names.end());
   }
   if (conds.empty()) status.erase("conditions");

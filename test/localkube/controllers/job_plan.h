@@ -1,7 +1,7 @@
 // The Job controller's decision, pure: pods to start or stop for
-// parallelism/completions, success and failure (backoffLimit,
-// activeDeadlineSeconds) with the conditions Kubernetes sets, and when a
-// finished Job's ttlSecondsAfterFinished runs out.
+// parallelism/completions (replacing failed pods after a back-off), success
+// and failure (backoffLimit, activeDeadlineSeconds) with the conditions
+// Kubernetes sets, and when a finished Job's ttlSecondsAfterFinished runs out.
 #pragma once
 
 #include <optional>
@@ -21,7 +21,7 @@ struct JobPlan {
   std::vector<std::string> delete_pods;  // active pods of a finished Job
   json status;
   bool remove_job = false;               // ttlSecondsAfterFinished ran out
-  std::optional<Duration> wake_after;    // when the ttl or deadline runs out
+  std::optional<Duration> wake_after;    // when the ttl, deadline or failure back-off runs out
 };
 
 JobPlan PlanJob(const json& job, const std::vector<json>& owned_pods, WallTime now);

@@ -123,6 +123,48 @@ TEST_CASE("a WaitForFirstConsumer claim is provisioned on the pod's node, protec
   CHECK_FALSE(PathExists(path));
 }
 
+TEST_CASE("instances with their own claims and required anti-affinity land on distinct nodes") {
+  auto dir = TempDir::Make("lk-ctl");
+  REQUIRE(dir.ok());
+  ControllerConfig config;
+  config.volumes_dir = dir->path();
+  Cluster c(config);
+  for (int i = 1; i <= 3; ++i) c.AddNode("localkube-node-" + std::to_string(i));
+  c.controllers.Start();
+  json anti = {{"podAntiAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution", json::array({
+                   {{"labelSelector", {{"matchLabels", {{"cnpg.io/cluster", "pg"}}}}},
+                    {"topologyKey", "kubernetes.io/hostname"}}})}}}};
+  // Created together, so each pod's node is chosen while the others still
+  // wait for their volumes.
+  for (int i = 1; i <= 3; ++i) {
+    std::string name = "pg-" + std::to_string(i);
+    c.Create("persistentvolumeclaims", "default",
+             {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", {{"name", name}}},
+              {"spec", {{"storageClassName", "standard"}}}});
+    c.Create("pods", "default",
+             ApiFixture::Pod(name, {{"affinity", anti},
+                                    {"volumes", json::array({{{"name", "pgdata"}, {"persistentVolumeClaim", {{"claimName", name}}}}})}},
+                             {{"cnpg.io/cluster", "pg"}}));
+  }
+  std::set<std::string> nodes;
+  REQUIRE(c.WaitFor([&] {
+    nodes.clear();
+    for (int i = 1; i <= 3; ++i) {
+      std::string n = NodeOf(c.Get("pods", "default", "pg-" + std::to_string(i)));
+      if (!n.empty()) nodes.insert(n);
+    }
+    return nodes.size() == 3;
+  }));
+  for (int i = 1; i <= 3; ++i) {
+    json pod = c.Get("pods", "default", "pg-" + std::to_string(i));
+    json claim = c.Get("persistentvolumeclaims", "default", "pg-" + std::to_string(i));
+    json pv = c.Get("persistentvolumes", "", StrAt(claim, "/spec/volumeName"_json_pointer));
+    REQUIRE(pv.is_object());
+    CHECK(pv["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0] ==
+          NodeOf(pod));
+  }
+}
+
 TEST_CASE("a pod whose claim is bound to a PV is pinned to the PV's node") {
   auto dir = TempDir::Make("lk-ctl");
   REQUIRE(dir.ok());

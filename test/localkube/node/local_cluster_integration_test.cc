@@ -14,6 +14,7 @@
 #include "common/base/files.h"
 #include "test/localkube/net/ipam.h"
 #include "test/localkube/node/cluster_fixture.h"
+#include "test/localkube/runtime/service_account.h"
 
 namespace tusk::localkube {
 namespace {
@@ -127,6 +128,16 @@ TEST_CASE("nodes register with a Lease, heartbeat, and a bound pod's status reac
   }
   const std::string renewed = RenewTime(*t, kNode2);
   CHECK(Eventually([&] { return RenewTime(*t, kNode2) != renewed; }, seconds(10)));
+  auto heartbeat = [&] {
+    const json node = Get(*t, "nodes", "", kNode2);
+    for (const auto& c : node["status"]["conditions"]) {
+      if (c["type"] == "Ready") return c.value("lastHeartbeatTime", "");
+    }
+    return std::string();
+  };
+  const std::string beat = heartbeat();
+  CHECK_FALSE(beat.empty());
+  CHECK(Eventually([&] { return heartbeat() != beat; }, seconds(10)));
 
   REQUIRE(t->api.Create("pods", "default", Pod("hello", kNode1, "echo hello; exec sleep 1000")).ok());
   json pod = WaitPod(*t, "hello", [](const json& p) { return Phase(p) == "Running" && Ready(p); });
@@ -157,10 +168,54 @@ TEST_CASE("a Secret change appears in the mounted volume of a running pod", "[in
   CheckNothingLeft(std::move(t));
 }
 
+TEST_CASE("a pod gets a service-account token the API server accepts and its bound claim's directory", "[integration]") {
+  CLUSTER_OR_SKIP(t);
+  // A claim bound by hand, as the local-path provisioner binds one.
+  const std::string volume_dir = t->dir->path() + "/volumes/pvc-1";
+  REQUIRE(MakeDirs(volume_dir, 0777).ok());
+  json pv = {{"apiVersion", "v1"}, {"kind", "PersistentVolume"}, {"metadata", {{"name", "pvc-1"}}},
+             {"spec", {{"capacity", {{"storage", "1Gi"}}}, {"accessModes", {"ReadWriteOnce"}},
+                       {"hostPath", {{"path", volume_dir}}}}}};
+  REQUIRE(t->api.Create("persistentvolumes", "", pv).ok());
+  json pvc = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", {{"name", "data"}}},
+              {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}};
+  auto claim = t->api.Create("persistentvolumeclaims", "default", pvc);
+  REQUIRE(claim.ok());
+  json pod = Pod("sa", kNode1,
+                 "echo written > /data/proof; echo token=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token); "
+                 "exec sleep 1000",
+                 {{"volumeMounts", json::array({{{"name", "data"}, {"mountPath", "/data"}}})}},
+                 {{"volumes", json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}})}});
+  REQUIRE(t->api.Create("pods", "default", WithServiceAccountToken(pod, "abcde")).ok());
+  // Unbound, the pod waits in ContainerCreating.
+  json waiting = WaitPod(*t, "sa", [](const json& p) {
+    return p.value("/status/containerStatuses/0/state/waiting/reason"_json_pointer, std::string()) == "ContainerCreating";
+  });
+  CHECK(Phase(waiting) == "Pending");
+  json bound = (*claim).object;
+  bound["spec"]["volumeName"] = "pvc-1";
+  auto updated = t->api.Update("persistentvolumeclaims", "default", "data", bound);
+  REQUIRE(updated.ok());
+  json bound_status = updated->object;
+  bound_status["status"] = {{"phase", "Bound"}};
+  REQUIRE(t->api.UpdateStatus("persistentvolumeclaims", "default", bound_status).ok());
+  REQUIRE(LogHas(*t, "sa", "token="));
+  const std::string log = LogOf(*t, "sa");
+  const size_t at = log.find("token=") + 6;
+  const std::string token = log.substr(at, log.find('\n', at) - at);
+  auto claims = t->tokens.Verify(token, std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch()).count());
+  REQUIRE(claims.has_value());
+  CHECK(claims->ns == "default");
+  CHECK(claims->name == "default");
+  CHECK(ReadFile(volume_dir + "/proof").value_or("") == "written\n");
+  CheckNothingLeft(std::move(t));
+}
+
 TEST_CASE("deleting a pod stops it gracefully, then the object is gone", "[integration]") {
   CLUSTER_OR_SKIP(t);
   REQUIRE(t->api.Create("pods", "default",
-                        Pod("graceful", kNode1, "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done", {},
+                        Pod("graceful", kNode1, "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done", json::object(),
                             {{"terminationGracePeriodSeconds", 20}}))
               .ok());
   json pod = WaitPod(*t, "graceful", [](const json& p) { return Phase(p) == "Running"; });
@@ -198,8 +253,10 @@ TEST_CASE("a pod removed from the API without grace is stopped on its node", "[i
   DeleteOptions now;
   now.grace_period_seconds = 0;
   REQUIRE(t->api.Delete("pods", "default", "forced", now).ok());
+  // Stopped with the pod's own grace period (1 s; the server, PID 1 of its
+  // namespace, ignores SIGTERM), then forgotten by its node.
+  CHECK(Eventually([&] { return !TcpConnects(ip, 8080, 300); }, seconds(10)));
   CHECK(Eventually([&] { return !t->cluster->LogPath("default", "forced", "main", false).ok(); }, seconds(10)));
-  CHECK_FALSE(TcpConnects(ip, 8080, 500));
   CheckNothingLeft(std::move(t));
 }
 
@@ -261,7 +318,7 @@ TEST_CASE("the kubernetes Service leads pods to the API server", "[integration]"
 
 TEST_CASE("fault kill signals one container or all, and unknown targets are NotFound", "[integration]") {
   CLUSTER_OR_SKIP(t);
-  REQUIRE(t->api.Create("pods", "default", Pod("victim", kNode1, "trap 'exit 143' TERM; while true; do sleep 0.2; done")).ok());
+  REQUIRE(t->api.Create("pods", "default", Pod("victim", kNode1, "trap 'exit 143' TERM; echo armed $(date +%s%N); while true; do sleep 0.2; done")).ok());
   REQUIRE(Phase(WaitPod(*t, "victim", [](const json& p) { return Phase(p) == "Running"; })) == "Running");
   REQUIRE(t->cluster->KillContainer("default", "victim", "main", SIGKILL).ok());
   json pod = WaitPod(*t, "victim", [](const json& p) {
@@ -274,7 +331,14 @@ TEST_CASE("fault kill signals one container or all, and unknown targets are NotF
   CHECK(t->cluster->NodeDown("no-such-node").code() == StatusCode::kNotFound);
   // Every container, with the signal asked for (the shell, PID 1 of its
   // namespace, hears SIGTERM because it traps it; restart back-off is 10 s).
-  REQUIRE(Eventually([&] { return t->cluster->KillContainer("default", "victim", "", SIGTERM).ok(); }, seconds(20)));
+  // Once the restarted shell has set its trap: before that, PID 1 would
+  // ignore the signal.
+  REQUIRE(Eventually([&] {
+    auto path = t->cluster->LogPath("default", "victim", "main", false);
+    return path.ok() && path->find("/1.log") != std::string::npos &&
+           ReadFile(*path).value_or("").find("armed") != std::string::npos;
+  }, seconds(30)));
+  REQUIRE(t->cluster->KillContainer("default", "victim", "", SIGTERM).ok());
   pod = WaitPod(*t, "victim", [](const json& p) {
     return p.value("/status/containerStatuses/0/restartCount"_json_pointer, 0) == 2;
   });
