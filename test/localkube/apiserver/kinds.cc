@@ -19,11 +19,13 @@ namespace {
 // kube-apiserver's DefaultTolerationSeconds admission: a pod tolerates a
 // not-ready or unreachable node for 300 s unless it says otherwise.
 void DefaultTolerationSeconds(json& spec) {
+  if (!spec.is_object()) return;  // validation reports the missing spec
   json tolerations = spec.value("tolerations", json::array());
   if (!tolerations.is_array()) return;
   for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
     bool present = false;
     for (const auto& t : tolerations) {
+      if (!t.is_object()) continue;
       std::string effect = t.value("effect", "");
       present |= t.value("key", "") == key && (effect.empty() || effect == "NoExecute");
     }
@@ -37,7 +39,7 @@ void DefaultTolerationSeconds(json& spec) {
 }  // namespace
 
 void DefaultStorageClass(const ResourceInfo& r, json& obj, const Store& store) {
-  if (r.group_resource() != "persistentvolumeclaims" || !obj.is_object()) return;
+  if (r.group_resource() != "persistentvolumeclaims" || !obj.is_object() || !obj.contains("spec")) return;
   json& spec = obj["spec"];
   if (!spec.is_object() || spec.contains("storageClassName")) return;
   // The newest class marked default wins, as the admission plugin picks it.

@@ -184,6 +184,32 @@ json Col(const std::string& name, const std::string& type, int priority = 0, con
 
 std::string OrNone(const std::string& s) { return s.empty() ? "<none>" : s; }
 
+// kubectl's way of listing many: the first three, then "+ N more...".
+std::string ShortList(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < 3; ++i) out += (i ? "," : "") + items[i];
+  if (items.size() > 3) out += " + " + std::to_string(items.size() - 3) + " more...";
+  return out;
+}
+
+std::string AccessModes(const json& modes) {
+  std::string out;
+  for (const auto& m : modes) {
+    std::string s = m.get<std::string>();
+    std::string abbrev = s == "ReadWriteOnce" ? "RWO" : s == "ReadOnlyMany" ? "ROX" : s == "ReadWriteMany" ? "RWX" : "RWOP";
+    out += (out.empty() ? "" : ",") + abbrev;
+  }
+  return out;
+}
+
+// The human duration from one RFC 3339 time to another (a Job's run).
+std::string Between(const std::string& from, const std::string& to) {
+  auto a = ParseRfc3339(from);
+  auto b = ParseRfc3339(to);
+  if (!a || !b) return "<invalid>";
+  return HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(*b - *a));
+}
+
 struct Printer {
   json columns;
   std::function<json(const json&)> cells;
@@ -300,14 +326,112 @@ Printer PrinterFor(const ResourceInfo& r, const std::string& version, std::chron
   }
   if (gr == "nodes") {
     return {json::array({Col("Name", "string", 0, "name"), Col("Status", "string"), Col("Roles", "string"),
-                         Col("Age", "string"), Col("Version", "string")}),
+                         Col("Age", "string"), Col("Version", "string"), Col("Internal-IP", "string", 1),
+                         Col("External-IP", "string", 1), Col("OS-Image", "string", 1),
+                         Col("Kernel-Version", "string", 1), Col("Container-Runtime", "string", 1)}),
             [=](const json& o) {
               std::string ready = "Unknown";
               for (const auto& c : o.value("status", json::object()).value("conditions", json::array())) {
                 if (c.value("type", "") == "Ready") ready = c.value("status", "") == "True" ? "Ready" : "NotReady";
               }
+              if (o.value("spec", json::object()).value("unschedulable", false)) ready += ",SchedulingDisabled";
+              std::string internal, external;
+              for (const auto& a : o.value("status", json::object()).value("addresses", json::array())) {
+                if (a.value("type", "") == "InternalIP" && internal.empty()) internal = a.value("address", "");
+                if (a.value("type", "") == "ExternalIP" && external.empty()) external = a.value("address", "");
+              }
               return json::array({name(o), ready, "<none>", age(o),
-                                  StrAt(o, "/status/nodeInfo/kubeletVersion"_json_pointer)});
+                                  StrAt(o, "/status/nodeInfo/kubeletVersion"_json_pointer), OrNone(internal),
+                                  OrNone(external), OrNone(StrAt(o, "/status/nodeInfo/osImage"_json_pointer)),
+                                  OrNone(StrAt(o, "/status/nodeInfo/kernelVersion"_json_pointer)),
+                                  OrNone(StrAt(o, "/status/nodeInfo/containerRuntimeVersion"_json_pointer))});
+            }};
+  }
+  if (gr == "endpoints") {
+    return {json::array({Col("Name", "string", 0, "name"), Col("Endpoints", "string"), Col("Age", "string")}),
+            [=](const json& o) {
+              std::vector<std::string> eps;
+              for (const auto& subset : o.value("subsets", json::array())) {
+                for (const auto& a : subset.value("addresses", json::array())) {
+                  const json ports = subset.value("ports", json::array());
+                  if (ports.empty()) eps.push_back(a.value("ip", ""));
+                  for (const auto& p : ports) eps.push_back(a.value("ip", "") + ":" + std::to_string(p.value("port", 0)));
+                }
+              }
+              return json::array({name(o), OrNone(ShortList(eps)), age(o)});
+            }};
+  }
+  if (gr == "endpointslices.discovery.k8s.io") {
+    return {json::array({Col("Name", "string", 0, "name"), Col("AddressType", "string"), Col("Ports", "string"),
+                         Col("Endpoints", "string"), Col("Age", "string")}),
+            [=](const json& o) {
+              std::vector<std::string> ports, addrs;
+              for (const auto& p : o.value("ports", json::array())) ports.push_back(std::to_string(p.value("port", 0)));
+              for (const auto& e : o.value("endpoints", json::array())) {
+                for (const auto& a : e.value("addresses", json::array())) addrs.push_back(a.get<std::string>());
+              }
+              return json::array({name(o), o.value("addressType", ""), OrNone(ShortList(ports)),
+                                  OrNone(ShortList(addrs)), age(o)});
+            }};
+  }
+  if (gr == "replicasets.apps") {
+    return {json::array({Col("Name", "string", 0, "name"), Col("Desired", "integer"), Col("Current", "integer"),
+                         Col("Ready", "integer"), Col("Age", "string")}),
+            [=](const json& o) {
+              const json st = o.value("status", json::object());
+              return json::array({name(o), o.value("spec", json::object()).value("replicas", 1),
+                                  st.value("replicas", 0), st.value("readyReplicas", 0), age(o)});
+            }};
+  }
+  if (gr == "jobs.batch") {
+    return {json::array({Col("Name", "string", 0, "name"), Col("Status", "string"), Col("Completions", "string"),
+                         Col("Duration", "string"), Col("Age", "string")}),
+            [=](const json& o) {
+              const json st = o.value("status", json::object());
+              std::string status = "Running";
+              for (const auto& c : st.value("conditions", json::array())) {
+                if (c.value("status", "") != "True") continue;
+                if (c.value("type", "") == "Complete") status = "Complete";
+                if (c.value("type", "") == "Failed") status = "Failed";
+              }
+              int completions = o.value("spec", json::object()).value("completions", 1);
+              std::string start = StrAt(o, "/status/startTime"_json_pointer);
+              std::string end = StrAt(o, "/status/completionTime"_json_pointer);
+              std::string duration = start.empty() ? "" : end.empty() ? AgeOf(start, now) : Between(start, end);
+              return json::array({name(o), status,
+                                  std::to_string(st.value("succeeded", 0)) + "/" + std::to_string(completions),
+                                  duration, age(o)});
+            }};
+  }
+  if (gr == "persistentvolumes") {
+    return {json::array({Col("Name", "string", 0, "name"), Col("Capacity", "string"), Col("Access Modes", "string"),
+                         Col("Reclaim Policy", "string"), Col("Status", "string"), Col("Claim", "string"),
+                         Col("StorageClass", "string"), Col("Reason", "string"), Col("Age", "string")}),
+            [=](const json& o) {
+              const json spec = o.value("spec", json::object());
+              std::string claim;
+              if (spec.contains("claimRef")) {
+                claim = spec["claimRef"].value("namespace", "") + "/" + spec["claimRef"].value("name", "");
+              }
+              return json::array({name(o), StrAt(o, "/spec/capacity/storage"_json_pointer),
+                                  AccessModes(spec.value("accessModes", json::array())),
+                                  spec.value("persistentVolumeReclaimPolicy", "Retain"),
+                                  StrAt(o, "/status/phase"_json_pointer), claim,
+                                  spec.value("storageClassName", ""), StrAt(o, "/status/reason"_json_pointer), age(o)});
+            }};
+  }
+  if (gr == "storageclasses.storage.k8s.io") {
+    return {json::array({Col("Name", "string", 0, "name"), Col("Provisioner", "string"),
+                         Col("ReclaimPolicy", "string"), Col("VolumeBindingMode", "string"),
+                         Col("AllowVolumeExpansion", "string"), Col("Age", "string")}),
+            [=](const json& o) {
+              std::string n = name(o);
+              if (StrAt(o, "/metadata/annotations/storageclass.kubernetes.io~1is-default-class"_json_pointer) == "true") {
+                n += " (default)";
+              }
+              return json::array({n, o.value("provisioner", ""), o.value("reclaimPolicy", "Delete"),
+                                  o.value("volumeBindingMode", "Immediate"),
+                                  o.value("allowVolumeExpansion", false) ? "true" : "false", age(o)});
             }};
   }
   if (gr == "leases.coordination.k8s.io") {
@@ -321,12 +445,7 @@ Printer PrinterFor(const ResourceInfo& r, const std::string& version, std::chron
                          Col("Capacity", "string"), Col("Access Modes", "string"), Col("StorageClass", "string"),
                          Col("Age", "string")}),
             [=](const json& o) {
-              std::string modes;
-              for (const auto& m : o.value("spec", json::object()).value("accessModes", json::array())) {
-                std::string s = m.get<std::string>();
-                std::string abbrev = s == "ReadWriteOnce" ? "RWO" : s == "ReadOnlyMany" ? "ROX" : s == "ReadWriteMany" ? "RWX" : "RWOP";
-                modes += (modes.empty() ? "" : ",") + abbrev;
-              }
+              std::string modes = AccessModes(o.value("spec", json::object()).value("accessModes", json::array()));
               return json::array({name(o), StrAt(o, "/status/phase"_json_pointer),
                                   StrAt(o, "/spec/volumeName"_json_pointer),
                                   StrAt(o, "/status/capacity/storage"_json_pointer), modes,

@@ -57,5 +57,33 @@ TEST_CASE("CRD printer columns and default columns") {
   CHECK(t["rows"][0]["object"]["kind"] == "PartialObjectMetadata");
 }
 
+ResourceInfo Builtin(const std::string& group, const std::string& resource) {
+  ResourceInfo r;
+  r.group = group;
+  r.resource = resource;
+  r.versions = {"v1"};
+  return r;
+}
+
+TEST_CASE("Endpoints, Jobs and StorageClasses print as kubectl shows them") {
+  auto now = std::chrono::system_clock::now();
+  json ep = json::parse(R"({"metadata":{"name":"web"},"subsets":[{"addresses":[{"ip":"10.244.0.2"},{"ip":"10.244.0.3"},
+    {"ip":"10.244.0.4"},{"ip":"10.244.0.5"}],"ports":[{"port":8080}]}]})");
+  json t = BuildTable(Builtin("", "endpoints"), "v1", {ep}, "None", now);
+  CHECK(t["rows"][0]["cells"][1] == "10.244.0.2:8080,10.244.0.3:8080,10.244.0.4:8080 + 1 more...");
+  json job = json::parse(R"({"metadata":{"name":"j"},"spec":{"completions":2},"status":{"succeeded":2,
+    "startTime":"2026-01-01T00:00:00Z","completionTime":"2026-01-01T00:00:07Z",
+    "conditions":[{"type":"Complete","status":"True"}]}})");
+  t = BuildTable(Builtin("batch", "jobs"), "v1", {job}, "None", now);
+  CHECK(t["rows"][0]["cells"][1] == "Complete");
+  CHECK(t["rows"][0]["cells"][2] == "2/2");
+  CHECK(t["rows"][0]["cells"][3] == "7s");
+  json sc = json::parse(R"({"metadata":{"name":"standard","annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},
+    "provisioner":"rancher.io/local-path","reclaimPolicy":"Delete","volumeBindingMode":"WaitForFirstConsumer"})");
+  t = BuildTable(Builtin("storage.k8s.io", "storageclasses"), "v1", {sc}, "None", now);
+  CHECK(t["rows"][0]["cells"][0] == "standard (default)");
+  CHECK(t["rows"][0]["cells"][3] == "WaitForFirstConsumer");
+}
+
 }  // namespace
 }  // namespace tusk::localkube

@@ -116,12 +116,11 @@ bool Scheduler::SetScheduled(const json& pod, const std::string& node, const std
     if (!current || (*current)["metadata"].value("uid", "") != m.value("uid", "")) return true;
     json next = *current;
     json before = FindCondition(next, "PodScheduled");
-    if (!next["status"].contains("conditions")) next["status"]["conditions"] = json::array();
-    json& c = node.empty() ? SetCondition(next["status"]["conditions"], "PodScheduled", "False", "Unschedulable",
-                                          message, Rfc3339(clock_.WallNow()))
-                           : SetCondition(next["status"]["conditions"], "PodScheduled", "True", "", "",
-                                          Rfc3339(clock_.WallNow()));
-    if (node.empty() == false) {
+    const std::string now = Rfc3339(clock_.WallNow());
+    json& conditions = next["status"]["conditions"];
+    json& c = node.empty() ? SetCondition(conditions, "PodScheduled", "False", "Unschedulable", message, now)
+                           : SetCondition(conditions, "PodScheduled", "True", "", "", now);
+    if (!node.empty()) {  // a scheduled pod's condition carries no reason
       c.erase("reason");
       c.erase("message");
     }

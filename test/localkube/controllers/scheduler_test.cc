@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/base/files.h"
+#include "test/localkube/apiserver/kinds.h"
 #include "test/localkube/controllers/cluster_controllers.h"
 #include "test/localkube/controllers/test_fixture.h"
 
@@ -163,6 +164,19 @@ TEST_CASE("instances with their own claims and required anti-affinity land on di
     CHECK(pv["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0] ==
           NodeOf(pod));
   }
+}
+
+TEST_CASE("admission gives a new claim the default StorageClass unless it names one") {
+  Cluster c;
+  c.controllers.Start();
+  auto pvcs = c.api.Resolve("persistentvolumeclaims");
+  REQUIRE(pvcs);
+  json claim = {{"metadata", {{"name", "a"}}}, {"spec", json::object()}};
+  DefaultStorageClass(*pvcs, claim, c.store);
+  CHECK(claim["spec"].value("storageClassName", "") == "standard");
+  json none = {{"metadata", {{"name", "b"}}}, {"spec", {{"storageClassName", ""}}}};
+  DefaultStorageClass(*pvcs, none, c.store);
+  CHECK(none["spec"]["storageClassName"] == "");  // "" asks for no class at all
 }
 
 TEST_CASE("a pod whose claim is bound to a PV is pinned to the PV's node") {

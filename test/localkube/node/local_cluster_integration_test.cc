@@ -373,6 +373,8 @@ TEST_CASE("fault partition and heal of a node: its pods go dark, its agent goes 
   const std::string renew_at_partition = RenewTime(*t, kNode2);
   CHECK_FALSE(TcpConnects(ip_before, 8080, 500));
 
+  // A pod deleted meanwhile keeps running: the node does not hear of it.
+  REQUIRE(t->api.Delete("pods", "default", "before").ok());
   // A pod bound to the node meanwhile starts there, cut off, and the API
   // hears nothing of it.
   REQUIRE(t->api.Create("pods", "default",
@@ -384,6 +386,10 @@ TEST_CASE("fault partition and heal of a node: its pods go dark, its agent goes 
   const std::string ip_during = log.substr(log.find("ip ") + 3, log.find_first_of(" \t\n", log.find("ip ") + 3) - log.find("ip ") - 3);
   REQUIRE_FALSE(ip_during.empty());
   CHECK_FALSE(TcpConnects(ip_during, 8080, 500));
+  // Events are handled in order: "during" running means the deletion of
+  // "before" was seen, and deferred.
+  CHECK(t->cluster->LogPath("default", "before", "main", false).ok());
+  CHECK(Get(*t, "pods", "default", "before").contains("/metadata/deletionTimestamp"_json_pointer));
   // Observed for four heartbeat intervals: no renewal, no pod status.
   CHECK_FALSE(Eventually([&] { return RenewTime(*t, kNode2) != renew_at_partition; }, seconds(2)));
   CHECK(Phase(Get(*t, "pods", "default", "during")) == "Pending");
@@ -394,8 +400,10 @@ TEST_CASE("fault partition and heal of a node: its pods go dark, its agent goes 
 
   REQUIRE(t->cluster->HealNode(kNode2).ok());
   CHECK(Eventually([&] { return RenewTime(*t, kNode2) != renew_at_partition; }, seconds(10)));
-  CHECK(Eventually([&] { return TcpConnects(ip_before, 8080, 500); }, seconds(10)));
   CHECK(Eventually([&] { return TcpConnects(ip_during, 8080, 500); }, seconds(10)));
+  // The deferred deletion finishes: stopped, then the object is gone.
+  CHECK(Eventually([&] { return !t->api.Get("pods", "default", "before").ok(); }, seconds(15)));
+  CHECK_FALSE(t->cluster->LogPath("default", "before", "main", false).ok());
   json during = WaitPod(*t, "during", [](const json& p) { return Phase(p) == "Running"; });
   CHECK(Phase(during) == "Running");
   CHECK(PodIp(during) == ip_during);

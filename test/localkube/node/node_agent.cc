@@ -172,90 +172,88 @@ void NodeAgent::Heartbeat() {
 void NodeAgent::Run() {
   ChannelPtr channel;
   std::string last_rv;
-  bool relist = true;
-  MonoTime next_beat = clock_.Now() + config_.heartbeat_interval;
-  auto pause = [&] {
-    const MonoTime until = clock_.Now() + kRetryAfterError;
-    while (!stop_ && clock_.Now() < until) clock_.SleepFor(std::chrono::milliseconds(50));
-  };
-  ListOptions watch_opts;
-  watch_opts.field_selector = "spec.nodeName=" + name();
+  next_beat_ = clock_.Now() + config_.heartbeat_interval;
   while (!stop_) {
-    if (resync_.exchange(false)) relist = true;
-    if (relist || !channel) {
+    const bool relist = resync_.exchange(false);
+    if (relist || !channel || channel->closed()) {
       if (channel) channel->Close();
-      channel.reset();
-      if (!relist && !last_rv.empty()) {
-        // Resume where the watch broke off; 410 means that point is gone
-        // from the history and only a fresh list is complete.
-        watch_opts.resource_version = last_rv;
-        auto resumed = api_->Watch("pods", "", watch_opts);
-        if (resumed.ok()) {
-          channel = *resumed;
-        } else if (resumed.error().code == 410) {
-          relist = true;
-        } else {
-          log_.Warn("cannot watch pods", {{"error", resumed.error().message}});
-          pause();
-          continue;
-        }
-      }
+      channel = OpenWatch(last_rv, relist);
       if (!channel) {
-        auto rv = Relist();
-        if (!rv.ok()) {
-          log_.Warn("cannot list pods", {{"error", rv.status().message()}});
-          pause();
-          continue;
-        }
-        last_rv = *rv;
-        watch_opts.resource_version = last_rv;
-        auto watched = api_->Watch("pods", "", watch_opts);
-        if (!watched.ok()) {
-          pause();
-          continue;
-        }
-        channel = *watched;
-        relist = false;
-        if (talking()) {
-          // After a partition: what the API missed meanwhile, at once.
-          std::vector<std::string> uids;
-          {
-            std::lock_guard<std::mutex> lock(reports_mu_);
-            for (const auto& [uid, r] : reports_) uids.push_back(uid);
-          }
-          for (const auto& uid : uids) WriteStatus(uid);
-          Heartbeat();
-          next_beat = clock_.Now() + config_.heartbeat_interval;
-        }
+        if (relist) resync_ = true;
+        const MonoTime until = clock_.Now() + kRetryAfterError;
+        while (!stop_ && clock_.Now() < until) clock_.SleepFor(std::chrono::milliseconds(50));
+        continue;
       }
     }
-    const auto until_beat = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - clock_.Now());
-    auto event = channel->Pop(std::clamp(until_beat, std::chrono::milliseconds(1),
-                                         std::chrono::duration_cast<std::chrono::milliseconds>(kPollSlice)));
+    const auto until_beat = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat_ - clock_.Now());
+    auto event = channel->Pop(std::clamp(until_beat, std::chrono::milliseconds(1), kPollSlice));
     if (event) {
       if (event->rv > 0) last_rv = std::to_string(event->rv);
-      if (event->type == EventType::kAdded || event->type == EventType::kModified) {
-        Reconcile(*event->object);
-      } else if (event->type == EventType::kDeleted) {
-        const json& pod = *event->object;
-        bool running;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          running = pods_.count(Uid(pod)) > 0;
-        }
-        // Gone from the API (a forced delete): the containers go too.
-        if (running) StartStop(Uid(pod), Ns(pod), Name(pod), std::nullopt, false);
-      }
-    } else if (channel->closed()) {
-      channel.reset();
+      HandleEvent(event->type, *event->object);
     }
     ReapDeletions(false);
-    if (clock_.Now() >= next_beat) {
+    if (clock_.Now() >= next_beat_) {
       if (talking()) Heartbeat();
-      next_beat = clock_.Now() + config_.heartbeat_interval;
+      next_beat_ = clock_.Now() + config_.heartbeat_interval;
     }
   }
   if (channel) channel->Close();
+}
+
+ChannelPtr NodeAgent::OpenWatch(std::string& last_rv, bool relist) {
+  ListOptions opts;
+  opts.field_selector = "spec.nodeName=" + name();
+  if (!relist && !last_rv.empty()) {
+    // Resume where the watch broke off; 410 means that point is gone from
+    // the history and only a fresh list is complete.
+    opts.resource_version = last_rv;
+    auto resumed = api_->Watch("pods", "", opts);
+    if (resumed.ok()) return *resumed;
+    if (resumed.error().code != 410) {
+      log_.Warn("cannot watch pods", {{"error", resumed.error().message}});
+      return nullptr;
+    }
+  }
+  auto rv = Relist();
+  if (!rv.ok()) {
+    log_.Warn("cannot list pods", {{"error", rv.status().message()}});
+    return nullptr;
+  }
+  last_rv = *rv;
+  opts.resource_version = last_rv;
+  auto watched = api_->Watch("pods", "", opts);
+  if (!watched.ok()) {
+    log_.Warn("cannot watch pods", {{"error", watched.error().message}});
+    return nullptr;
+  }
+  if (talking()) {
+    // After a partition: what the API missed meanwhile, at once.
+    std::vector<std::string> uids;
+    {
+      std::lock_guard<std::mutex> lock(reports_mu_);
+      for (const auto& [uid, r] : reports_) uids.push_back(uid);
+    }
+    for (const auto& uid : uids) WriteStatus(uid);
+    Heartbeat();
+    next_beat_ = clock_.Now() + config_.heartbeat_interval;
+  }
+  return *watched;
+}
+
+void NodeAgent::HandleEvent(EventType type, const json& pod) {
+  if (type == EventType::kAdded || type == EventType::kModified) {
+    Reconcile(pod);
+    return;
+  }
+  if (type != EventType::kDeleted) return;
+  bool running;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running = pods_.count(Uid(pod)) > 0;
+  }
+  // Gone from the API (a forced delete): the containers go too, once the
+  // node hears of it (after a partition, the resync's relist).
+  if (running && talking()) StartStop(Uid(pod), Ns(pod), Name(pod), std::nullopt, false);
 }
 
 StatusOr<std::string> NodeAgent::Relist() {
@@ -283,6 +281,9 @@ void NodeAgent::Reconcile(const json& pod) {
   const std::string uid = Uid(pod);
   if (uid.empty()) return;
   if (pod.contains("/metadata/deletionTimestamp"_json_pointer)) {
+    // Behind a partition a pod keeps running as it would behind a real cut
+    // (an isolated primary stays up); the resync after heal stops it.
+    if (!talking()) return;
     std::optional<int64_t> grace;
     if (auto g = pod.value("/metadata/deletionGracePeriodSeconds"_json_pointer, json()); g.is_number_integer()) {
       grace = g.get<int64_t>();

@@ -55,6 +55,8 @@ class NodeAgent {
 
   // The node's pods go dark and the agent stops writing to the API (no
   // heartbeats, no pod status, no deletions) until Heal, which resyncs.
+  // Pods bound to the node meanwhile start, cut off; pods deleted meanwhile
+  // keep running until the heal.
   Status Partition();
   Status Heal();
   // Power cut: every container SIGKILLed, nothing reported, no heartbeat
@@ -78,6 +80,10 @@ class NodeAgent {
   class StatusWriter;
 
   void Run();
+  // The pod watch, resumed from `last_rv` or after a fresh list (which
+  // updates it); null on failure.
+  ChannelPtr OpenWatch(std::string& last_rv, bool relist);
+  void HandleEvent(EventType type, const nlohmann::json& pod);
   Status Register();
   void Heartbeat();
   // Reconciles one pod the API reports as bound here.
@@ -106,6 +112,7 @@ class NodeAgent {
   std::atomic<bool> talking_{true};  // false while partitioned or powered off
   std::atomic<bool> stop_{false};
   std::atomic<bool> resync_{false};
+  MonoTime next_beat_;  // the watch thread's own
   std::thread thread_;
 
   mutable std::mutex mu_;  // guards pods_, deletions_, powered_off_
