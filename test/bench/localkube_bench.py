@@ -5,6 +5,7 @@ pods Running). One JSON line per figure on stdout, progress on stderr.
 
 Usage: localkube_bench.py PATH/TO/localkube
 """
+import fcntl
 import http.client
 import json
 import math
@@ -111,7 +112,23 @@ def running_count(api):
     return sum(1 for p in pods if p.get("status", {}).get("phase") == "Running")
 
 
+def wait_for_machine():
+    """Another pod-running localkube holds this lock; ours could not start."""
+    def free():
+        try:
+            with open("/run/localkube/pods.lock") as f:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(f, fcntl.LOCK_UN)
+        except FileNotFoundError:
+            pass
+        except BlockingIOError:
+            return False
+        return True
+    wait(free, 900, "another pod-running localkube on this machine to stop")
+
+
 def measure(localkube, directory):
+    wait_for_machine()
     port = free_port()
     res = subprocess.run([localkube, "start", "--dir", directory, "--port", str(port), "--nodes", "3"],
                          capture_output=True, text=True, timeout=120)

@@ -17,6 +17,8 @@ from harness import KUBECTL, LOCALKUBE, Cluster, wait_for
 from leftovers import Footprint, pids_with_env
 
 MACHINE_LOCK = "/tmp/localkube-pods.lock"
+# Held by a pod-running localkube daemon; another one started meanwhile refuses.
+DAEMON_LOCK = "/run/localkube/pods.lock"
 LOCK_WAIT_S = 900
 
 
@@ -37,9 +39,7 @@ class PodCluster(Cluster):
         self._lock = None
 
     def __enter__(self):
-        self._lock = open(MACHINE_LOCK, "w")
-        wait_for(lambda: _try_lock(self._lock), timeout=LOCK_WAIT_S, interval=0.5,
-                 what=f"{MACHINE_LOCK} (another pod-running localkube on this machine)")
+        self._lock = take_machine()
         try:
             return super().__enter__()
         except Exception:
@@ -102,6 +102,31 @@ class PodCluster(Cluster):
     def record_pods(self):
         """Tells the leftover check about the pods running now."""
         self.footprint.record(self.daemon_pid)
+
+
+def take_machine():
+    """Waits until no other pod-running localkube is on the machine (ours, by
+    MACHINE_LOCK, or anyone's daemon, by DAEMON_LOCK); returns the held lock."""
+    lock = open(MACHINE_LOCK, "w")
+    try:
+        wait_for(lambda: _try_lock(lock), timeout=LOCK_WAIT_S, interval=0.5, what=MACHINE_LOCK)
+        wait_for(_daemon_lock_free, timeout=LOCK_WAIT_S, interval=0.5,
+                 what=f"{DAEMON_LOCK}: another pod-running localkube on this machine to stop")
+    except Exception:
+        lock.close()
+        raise
+    return lock
+
+
+def _daemon_lock_free():
+    try:
+        with open(DAEMON_LOCK) as f:
+            if not _try_lock(f):
+                return False
+            fcntl.flock(f, fcntl.LOCK_UN)
+    except FileNotFoundError:
+        pass
+    return True
 
 
 def _try_lock(f):

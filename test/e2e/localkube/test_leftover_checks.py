@@ -9,7 +9,7 @@ import unittest
 
 from harness import wait_for
 from leftovers import Footprint, alive
-from lkcase import MACHINE_LOCK, LOCK_WAIT_S, _try_lock, require_environment
+from lkcase import require_environment, take_machine
 
 NETNS = "lk-e2echk"
 LINK = "lk-e2echk0"
@@ -25,9 +25,7 @@ class LeftoverChecks(unittest.TestCase):
         require_environment()
 
     def setUp(self):
-        self.lock = open(MACHINE_LOCK, "w")
-        self.addCleanup(self.lock.close)
-        wait_for(lambda: _try_lock(self.lock), timeout=LOCK_WAIT_S, interval=0.5, what=MACHINE_LOCK)
+        self.addCleanup(take_machine().close)
         self.dir = tempfile.mkdtemp(prefix="localkube-e2e-check-")
         self.addCleanup(os.rmdir, self.dir)
 
