@@ -134,6 +134,11 @@ void ServePodLog(const PodLogSource& source, const json& pod, const httplib::Req
     res.set_content(head, "text/plain");
     return;
   }
+  // cpp-httplib gzips text/* answers for clients that accept it, and its
+  // compressor holds data back until it has a block: a followed log would
+  // arrive only at its end. Streamed logs therefore go out uncompressed.
+  // (The request object is httplib's own, mutable one.)
+  const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
   auto follower = std::make_shared<Follower>(Follower{*path, static_cast<off_t>(text.size())});
   auto pending = std::make_shared<std::string>(std::move(head));
   auto sent = std::make_shared<int64_t>(0);

@@ -457,6 +457,7 @@ ApiOr<WriteOutcome> Api::Create(const std::string& gr, const std::string& ns, js
   obj["metadata"].erase("managedFields");
   auto ns_ok = CheckNamespace(*r, ns);
   if (!ns_ok.ok()) return ns_ok.error();
+  DefaultStorageClass(*r, obj, *store_);  // reads the store: outside Write's lock
   std::vector<std::string> warnings;
   bool deleted = false;
   auto out = Write(*r, ns, name->get<std::string>(), opts.dry_run,

@@ -17,7 +17,7 @@ ClusterControllers::~ClusterControllers() { Stop(); }
 
 void ClusterControllers::Start() {
   if (!loops_.empty()) return;
-  auto provisioner = std::make_unique<LocalPathProvisioner>(api_, clock_, config_.volumes_dir);
+  auto provisioner = std::make_unique<LocalPathProvisioner>(api_, config_.volumes_dir);
   provisioner->EnsureStorageClass();
   controllers_.push_back(std::make_unique<EndpointsController>(api_, clock_));
   controllers_.push_back(std::make_unique<Scheduler>(api_, clock_));

@@ -109,6 +109,25 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
     }
     all.push_back(std::move(s));
   }
+  // A paused Deployment rolls nothing out: the newest ReplicaSet stays current.
+  const bool paused = spec.value("paused", false);
+  if (paused && new_index < 0) {
+    if (all.empty()) {
+      plan.status = d.value("status", json::object());
+      plan.status["observedGeneration"] = d["metadata"].value("generation", 1);
+      SetCondition(plan.status["conditions"], "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused",
+                   Rfc3339(now))["lastUpdateTime"] = Rfc3339(now);
+      return plan;
+    }
+    new_index = 0;
+    for (int i = 1; i < static_cast<int>(all.size()); ++i) {
+      if (Revision(all[i].rs) > Revision(all[new_index].rs)) new_index = i;
+    }
+    max_old_revision = 0;
+    for (int i = 0; i < static_cast<int>(all.size()); ++i) {
+      if (i != new_index) max_old_revision = std::max(max_old_revision, Revision(all[i].rs));
+    }
+  }
   int old_specs = 0, old_active = 0, all_specs = 0, all_available = 0;
   for (int i = 0; i < static_cast<int>(all.size()); ++i) {
     all_specs += all[i].spec();
@@ -139,7 +158,9 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
     fresh.changed = true;
   }
   plan.revision = std::to_string(Revision(fresh.rs));
-  if (!created) {
+  if (paused) {
+    if (old_specs == 0) fresh.Scale(replicas);  // scaling still applies
+  } else if (!created) {
     if (recreate) {
       if (old_specs > 0) {
         for (int i = 0; i < static_cast<int>(all.size()); ++i) {
@@ -205,7 +226,8 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
     ready += s.ready;
     available += s.available;
   }
-  json status = d.value("status", json::object());
+  const json old_status = d.value("status", json::object());
+  json status = old_status;
   status["observedGeneration"] = d["metadata"].value("generation", 1);
   status["replicas"] = total;
   status["updatedReplicas"] = fresh.active;
@@ -222,13 +244,33 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
   const std::string rs_name = fresh.rs["metadata"].value("name", "");
   const bool complete = fresh.active == replicas && fresh.available == replicas && total == replicas &&
                         fresh.spec() == replicas;
-  if (complete) {
+  if (paused) {
+    SetCondition(conds, "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", ts);
+  } else if (complete) {
     SetCondition(conds, "Progressing", "True", "NewReplicaSetAvailable",
                  "ReplicaSet \"" + rs_name + "\" has successfully progressed.", ts);
   } else if (created) {
     SetCondition(conds, "Progressing", "True", "NewReplicaSetCreated", "Created new replica set \"" + rs_name + "\"", ts);
   } else {
-    SetCondition(conds, "Progressing", "True", "ReplicaSetUpdated", "ReplicaSet \"" + rs_name + "\" is progressing.", ts);
+    // No change in the pod counts for progressDeadlineSeconds: the rollout
+    // is stuck, as kubectl rollout status reports it.
+    bool progressed = false;
+    for (const char* k : {"replicas", "updatedReplicas", "readyReplicas", "availableReplicas"}) {
+      progressed |= old_status.value(k, -1) != status.value(k, -2);
+    }
+    json prev = FindCondition(json{{"status", old_status}}, "Progressing");
+    auto last = ParseRfc3339(prev.value("lastUpdateTime", ""));
+    const auto deadline = std::chrono::seconds(spec.value("progressDeadlineSeconds", int64_t{600}));
+    const bool stuck = !progressed && (prev.value("reason", "") == "ProgressDeadlineExceeded" ||
+                                       (last && prev.value("reason", "") == "ReplicaSetUpdated" && *last + deadline < now));
+    if (stuck) {
+      SetCondition(conds, "Progressing", "False", "ProgressDeadlineExceeded",
+                   "ReplicaSet \"" + rs_name + "\" has timed out progressing.", ts);
+    } else {
+      json& c = SetCondition(conds, "Progressing", "True", "ReplicaSetUpdated",
+                             "ReplicaSet \"" + rs_name + "\" is progressing.", ts);
+      if (progressed) c["lastUpdateTime"] = ts;
+    }
   }
   // Conditions whose reason or message moved get a fresh lastUpdateTime.
   for (auto& c : conds) {

@@ -5,7 +5,7 @@
 #include "common/base/files.h"
 #include "test/localkube/apiserver/kinds.h"
 #include "test/localkube/apiserver/meta_util.h"
-#include "test/localkube/controllers/scheduler.h"
+#include "test/localkube/controllers/scheduling.h"
 
 namespace tusk::localkube {
 

@@ -25,8 +25,7 @@ bool ClaimInUse(const json& claim, const std::vector<json>& pods);
 
 class LocalPathProvisioner : public Controller {
  public:
-  LocalPathProvisioner(Api* api, Clock& clock, std::string volumes_dir)
-      : api_(api), clock_(clock), volumes_dir_(std::move(volumes_dir)) {}
+  LocalPathProvisioner(Api* api, std::string volumes_dir) : api_(api), volumes_dir_(std::move(volumes_dir)) {}
   std::string name() const override { return "local-path-provisioner"; }
   std::vector<std::string> watches() const override {
     return {"persistentvolumeclaims", "persistentvolumes", "pods"};
@@ -41,7 +40,6 @@ class LocalPathProvisioner : public Controller {
   bool Protect(const json& claim, const std::vector<json>& pods);
 
   Api* api_;
-  Clock& clock_;
   std::string volumes_dir_;
 };
 

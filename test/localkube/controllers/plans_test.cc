@@ -66,6 +66,49 @@ TEST_CASE("one rolling-update step: surge first, then old pods only as availabil
   CHECK(step.status.value("availableReplicas", -1) == 5);
 }
 
+TEST_CASE("a rollout that stops progressing for progressDeadlineSeconds is reported stuck") {
+  json d = {{"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "d1"}, {"generation", 1}}},
+            {"spec", {{"replicas", 1}, {"progressDeadlineSeconds", 60}, {"selector", {{"matchLabels", {{"app", "web"}}}}},
+                      {"template", {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", {{"containers", json::array()}}}}}}}};
+  DeploymentPlan first = PlanDeployment(d, {}, {}, kNow);
+  REQUIRE(first.create);
+  json rs = *first.create;
+  rs["metadata"]["uid"] = "r1";
+  std::map<std::string, std::vector<json>> pods = {{"r1", {Pod("p1", false)}}};
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(1)).status;
+  CHECK(FindCondition(d, "Progressing").value("reason", "") == "ReplicaSetUpdated");
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(30)).status;
+  CHECK(FindCondition(d, "Progressing").value("status", "") == "True");
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(62)).status;
+  json stuck = FindCondition(d, "Progressing");
+  CHECK(stuck.value("status", "") == "False");
+  CHECK(stuck.value("reason", "") == "ProgressDeadlineExceeded");
+  CHECK(stuck.value("message", "") == "ReplicaSet \"" + rs["metadata"].value("name", "") + "\" has timed out progressing.");
+  pods["r1"] = {Pod("p1", true)};
+  d["status"] = PlanDeployment(d, {rs}, pods, kNow + std::chrono::seconds(70)).status;
+  CHECK(FindCondition(d, "Progressing").value("reason", "") == "NewReplicaSetAvailable");
+}
+
+TEST_CASE("a paused Deployment keeps its ReplicaSet when the template changes, until resumed") {
+  json d = {{"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "d1"}, {"generation", 2}}},
+            {"spec", {{"replicas", 2}, {"paused", true}, {"selector", {{"matchLabels", {{"app", "web"}}}}},
+                      {"template", {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", {{"containers", json::array()}}}}}}}};
+  json old = {{"metadata", {{"name", "web-old"}, {"uid", "r1"}, {"labels", {{kPodTemplateHash, "old"}}},
+                            {"annotations", {{kRevisionAnnotation, "3"}}}}},
+              {"spec", {{"replicas", 1}}}};
+  std::map<std::string, std::vector<json>> pods = {{"r1", {Pod("p1", true)}}};
+  DeploymentPlan paused = PlanDeployment(d, {old}, pods, kNow);
+  CHECK_FALSE(paused.create);
+  REQUIRE(paused.update.size() == 1);
+  CHECK(paused.update[0]["spec"].value("replicas", -1) == 2);  // scaled, not rolled
+  CHECK(paused.revision == "3");
+  CHECK(FindCondition({{"status", paused.status}}, "Progressing").value("reason", "") == "DeploymentPaused");
+  d["spec"]["paused"] = false;
+  DeploymentPlan resumed = PlanDeployment(d, {old}, pods, kNow);
+  REQUIRE(resumed.create);
+  CHECK(resumed.revision == "4");
+}
+
 TEST_CASE("Jobs: wanted pods, completion, backoff limit and the failure back-off") {
   json job = {{"metadata", {{"name", "work"}, {"uid", "j1"}}}, {"spec", {{"completions", 5}, {"parallelism", 2}}}};
   CHECK(PlanJob(job, {}, kNow).create == 2);

@@ -11,8 +11,6 @@
 
 namespace tusk::localkube {
 
-inline constexpr char kSelectedNodeAnnotation[] = "volume.kubernetes.io/selected-node";
-
 class Scheduler : public Controller {
  public:
   Scheduler(Api* api, Clock& clock) : api_(api), clock_(clock) {}

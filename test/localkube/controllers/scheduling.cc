@@ -10,8 +10,6 @@
 namespace tusk::localkube {
 namespace {
 
-constexpr char kSelectedNode[] = "volume.kubernetes.io/selected-node";
-
 const json kEmpty = json::object();
 
 std::string NodeName(const json& node) { return node["metadata"].value("name", ""); }
@@ -230,7 +228,7 @@ Placement Schedule(const json& pod, const ClusterView& view) {
     if (sc == view.storage_classes.end() || sc->second.value("volumeBindingMode", "Immediate") != "WaitForFirstConsumer") {
       return fail("pod has unbound immediate PersistentVolumeClaims");
     }
-    std::string sel = pvc["metadata"].value("annotations", json::object()).value(kSelectedNode, "");
+    std::string sel = pvc["metadata"].value("annotations", json::object()).value(kSelectedNodeAnnotation, "");
     if (sel.empty()) {
       unselected.push_back(ctx.ns + "/" + claim);
     } else {

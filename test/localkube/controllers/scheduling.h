@@ -14,6 +14,9 @@ namespace tusk::localkube {
 
 using json = nlohmann::json;
 
+// Set by the scheduler on a WaitForFirstConsumer claim: provision it there.
+inline constexpr char kSelectedNodeAnnotation[] = "volume.kubernetes.io/selected-node";
+
 // What the scheduler knows about the cluster when it places one pod.
 struct ClusterView {
   std::vector<json> nodes;
