@@ -1,8 +1,10 @@
-"""Runs a private localkube for a conformance test and drives it.
+"""Runs a private localkube for an e2e test and drives it.
 
-Each Cluster starts `localkube start` on a free loopback port in its own
-temporary directory and stops it (and removes the directory) on exit, even
-when the test fails. kubectl always gets --kubeconfig and a private cache.
+Shared by the API server conformance tests (test/e2e/apiserver/) and the
+pod-running tests (test/e2e/localkube/). Each Cluster starts `localkube
+start` on a free loopback port in its own temporary directory and stops it
+(and removes the directory) on exit, even when the test fails. kubectl
+always gets --kubeconfig and a private cache.
 """
 import json
 import os
@@ -15,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 
-LOCALKUBE = os.environ.get("LOCALKUBE", os.path.join(os.path.dirname(__file__), "../../../build/bin/localkube"))
+LOCALKUBE = os.environ.get("LOCALKUBE", os.path.join(os.path.dirname(__file__), "../../build/bin/localkube"))
 KUBECTL = os.environ.get("KUBECTL", "/usr/bin/kubectl")
 
 
@@ -23,6 +25,18 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def mounts_under(path):
+    """Mount points at or below `path` in this mount namespace."""
+    path = os.path.realpath(path)
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = line.split()[4].replace("\\040", " ")
+            if point == path or point.startswith(path + "/"):
+                found.append(point)
+    return found
 
 
 def wait_for(condition, timeout=30.0, interval=0.05, what="condition"):
@@ -38,8 +52,11 @@ def wait_for(condition, timeout=30.0, interval=0.05, what="condition"):
 
 
 class Cluster:
-    def __init__(self, *extra_flags):
+    """A localkube on a temporary directory; `apiserver_only=False` runs pods."""
+
+    def __init__(self, *extra_flags, apiserver_only=True):
         self.extra_flags = list(extra_flags)
+        self.apiserver_only = apiserver_only
         self.dir = None
         self.port = None
 
@@ -55,19 +72,41 @@ class Cluster:
 
     def __exit__(self, *exc):
         if self.dir:
-            subprocess.run([LOCALKUBE, "stop", "--dir", self.dir], capture_output=True, timeout=60)
-            shutil.rmtree(self.dir, ignore_errors=True)
+            subprocess.run([LOCALKUBE, "stop", "--dir", self.dir], capture_output=True, timeout=120)
+            # A mount left under the directory (pods bind host paths) must
+            # not be walked into by rmtree; the leftover checks report it.
+            if not mounts_under(self.dir):
+                shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
 
     def start(self, check=True):
-        cmd = [LOCALKUBE, "start", "--dir", self.dir, "--port", str(self.port), "--apiserver-only"] + self.extra_flags
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        cmd = [LOCALKUBE, "start", "--dir", self.dir, "--port", str(self.port)]
+        cmd += (["--apiserver-only"] if self.apiserver_only else []) + self.extra_flags
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if check and res.returncode != 0:
             raise AssertionError(f"localkube start failed: {res.stderr}")
         return res
 
     def stop(self):
-        return subprocess.run([LOCALKUBE, "stop", "--dir", self.dir], capture_output=True, text=True, timeout=60)
+        return subprocess.run([LOCALKUBE, "stop", "--dir", self.dir], capture_output=True, text=True, timeout=120)
+
+    def localkube(self, *args, check=True):
+        """`localkube <command> --dir DIR <args>`, e.g. ("fault", "kill", "web-0")."""
+        words = list(args)
+        at = 2 if words and words[0] == "fault" else 1
+        cmd = [LOCALKUBE] + words[:at] + ["--dir", self.dir] + words[at:]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if check and res.returncode != 0:
+            raise AssertionError(f"localkube {' '.join(args)} failed ({res.returncode}): {res.stderr}")
+        return res
+
+    @property
+    def daemon_pid(self):
+        try:
+            with open(os.path.join(self.dir, "localkube.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
 
     @property
     def kubeconfig(self):
