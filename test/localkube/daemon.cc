@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -236,6 +237,8 @@ int Serve(const ClusterOptions& o) {
     cc.nodes = o.nodes;
     cc.api_port = *port;
     cc.ca_pem = *ca;
+    // Heartbeats well inside the grace, or a short grace makes healthy nodes flap.
+    cc.heartbeat_interval = std::min<Duration>(std::chrono::seconds(10), Duration(o.node_monitor_grace) / 4);
     auto started = LocalCluster::Start(&api, cc);
     if (!started.ok()) return fail(started.status());
     cluster = std::move(started).value();

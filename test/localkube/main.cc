@@ -50,11 +50,11 @@ bool TakeValue(int argc, char** argv, int& i, const char* flag, std::string* out
   return false;
 }
 
-// A whole, positive number, or nullopt.
-std::optional<long> Positive(const std::string& v) {
+// A whole number of at least `min`, or nullopt.
+std::optional<long> WholeNumber(const std::string& v, long min) {
   char* end = nullptr;
   long n = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || n <= 0) return std::nullopt;
+  if (v.empty() || *end != '\0' || n < min) return std::nullopt;
   return n;
 }
 }  // namespace
@@ -71,11 +71,12 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string v;
     std::optional<long> n;
-    auto number = [&](const char* flag) {
+    auto number = [&](const char* flag, long min = 1) {
       if (TakeValue(argc, argv, i, flag, &v)) {
-        n = Positive(v);
+        n = WholeNumber(v, min);
         if (!n) {
-          std::cerr << "localkube: " << flag << " needs a positive whole number, got \"" << v << "\"\n";
+          std::cerr << "localkube: " << flag << " needs a whole number of at least " << min << ", got \"" << v
+                    << "\"\n";
           std::exit(2);
         }
         return true;
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     };
     if (TakeValue(argc, argv, i, "--dir", &v)) {
       o.dir = v;
-    } else if (number("--port")) {
+    } else if (number("--port", 0)) {
       o.port = static_cast<int>(*n);
     } else if (number("--nodes")) {
       o.nodes = static_cast<int>(*n);
