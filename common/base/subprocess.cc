@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -61,42 +62,57 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
-// Runs in the forked child: only async-signal-safe calls until exec. On any
-// failure, the errno goes back through `err_fd` and the child exits 127.
-[[noreturn]] void ChildExec(const SubprocessOptions& o, const char* path, char** argv, char** envp,
-                            int in_fd, int out_fd, int err_fd_child, int report_fd, pid_t parent) {
+// Runs in the child, which shares the parent's memory until it execs
+// (clone with CLONE_VM | CLONE_VFORK, as posix_spawn does): nothing but raw
+// system calls, no allocation, no glibc state. Credentials change through
+// syscall(): glibc's setuid/setgid/setgroups would broadcast the change to
+// the threads glibc believes this process has, which are the parent's. On
+// any failure the errno goes back through `report_fd` and the child exits 127.
+struct ChildArgs {
+  const SubprocessOptions* o;
+  const char* path;
+  char** argv;
+  char** envp;
+  int in_fd, out_fd, err_fd, report_fd;
+  pid_t parent;
+};
+
+int ChildExec(void* arg) {
+  const ChildArgs& a = *static_cast<const ChildArgs*>(arg);
+  const SubprocessOptions& o = *a.o;
   auto fail = [&](int err) {
-    ssize_t n = ::write(report_fd, &err, sizeof(err));
+    ssize_t n = ::write(a.report_fd, &err, sizeof(err));
     (void)n;
     ::_exit(127);
   };
   if (o.new_process_group && ::setpgid(0, 0) != 0) fail(errno);
-  // A blocked signal mask and ignored dispositions survive exec: undo what
-  // the parent set up for itself (SignalFd blocks SIGTERM, SIGPIPE ignored).
-  sigset_t all;
-  sigemptyset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  // Every signal arrives blocked (see Start). Default dispositions first,
+  // then an empty mask, so no handler of the parent ever runs here; neither
+  // a blocked mask nor ignored signals (SignalFd, SIGPIPE) survive into exec.
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
   }
-  if (::dup2(in_fd, 0) < 0) fail(errno);
-  if (out_fd >= 0 && ::dup2(out_fd, 1) < 0) fail(errno);
-  if (err_fd_child >= 0 && ::dup2(err_fd_child, 2) < 0) fail(errno);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (::dup2(a.in_fd, 0) < 0) fail(errno);
+  if (a.out_fd >= 0 && ::dup2(a.out_fd, 1) < 0) fail(errno);
+  if (a.err_fd >= 0 && ::dup2(a.err_fd, 2) < 0) fail(errno);
   if (!o.working_dir.empty() && ::chdir(o.working_dir.c_str()) != 0) fail(errno);
-  if (o.gid && ::setgid(*o.gid) != 0) fail(errno);
+  if (o.gid && ::syscall(SYS_setgid, *o.gid) != 0) fail(errno);
   if (o.uid) {
-    if (::setgroups(0, nullptr) != 0) fail(errno);
-    if (::setuid(*o.uid) != 0) fail(errno);
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0) fail(errno);
+    if (::syscall(SYS_setuid, *o.uid) != 0) fail(errno);
   }
   // After the uid change: the kernel clears the parent-death signal when
   // credentials change, so setting it earlier would silently do nothing.
   if (o.kill_with_parent) {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
-    if (::getppid() != parent) ::_exit(127);  // parent already gone
+    if (::getppid() != a.parent) ::_exit(127);  // parent already gone
   }
-  ::execve(path, argv, envp);
+  ::execve(a.path, a.argv, a.envp);
   fail(errno);
-  ::_exit(127);
+  return 127;
 }
 
 }  // namespace
@@ -179,17 +195,24 @@ StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const SubprocessOptions&
   int child_err = o.stderr_mode == OutputMode::kCapture   ? err[1]
                   : o.stderr_mode == OutputMode::kDiscard ? devnull
                                                           : -1;
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
+  ChildArgs args{&o, path.c_str(), argv.data(), envp.data(), child_in, child_out, child_err, report[1], ::getpid()};
+  // No fork: copying the page tables of a large, many-threaded parent (an
+  // operator, localkube) costs far more than the program it starts. The
+  // child borrows this thread's memory and a stack of its own until exec,
+  // while this thread waits (CLONE_VFORK). Signals stay blocked across the
+  // clone so none of our handlers runs in the child.
+  constexpr size_t kChildStack = 64 * 1024;
+  std::unique_ptr<char[]> stack(new char[kChildStack]);
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::clone(ChildExec, stack.get() + kChildStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) {
-    int e = errno;
     close_all();
     ::close(devnull);
-    return ErrnoError("fork", e);
-  }
-  if (pid == 0) {
-    ChildExec(o, path.c_str(), argv.data(), envp.data(), child_in, child_out, child_err, report[1],
-              parent);
+    return ErrnoError("clone", clone_errno);
   }
   ::close(devnull);
   CloseFd(report[1]);

@@ -69,19 +69,6 @@ std::string WriteConfig(const std::string& path, const std::string& endpoint, co
   return path;
 }
 
-// A directory on tmpfs for the store's files, removed at exit: the server
-// then pays for its own work, not for the disk under it.
-struct ShmDir {
-  std::string path;
-  ShmDir() {
-    char tmpl[] = "/dev/shm/tusk-bench-s3-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) path = tmpl;
-  }
-  ~ShmDir() {
-    if (!path.empty()) RemoveAll(path).IgnoreError();
-  }
-};
-
 // Raw PUTs of `body` under fresh keys on one warm connection.
 StatusOr<std::vector<double>> StorePuts(const std::string& endpoint, const std::string& body, int n,
                                         const std::string& prefix) {
@@ -143,8 +130,8 @@ int main() {
   auto dir = TempDir::Make("tusk-bench-archive");
   if (!dir.ok()) return Die("tempdir", dir.status());
   ::chmod(dir->path().c_str(), 0755);
-  ShmDir shm;
-  auto s3 = S3Server::Start(shm.path.empty() ? dir->Sub("s3") : shm.path + "/s3", {"tusk"});
+  TmpfsDir shm;
+  auto s3 = S3Server::Start(shm.SubOr("s3", dir->Sub("s3")), {"tusk"});
   if (!s3.ok()) return Die("s3 server", s3.status());
   const std::string endpoint = (*s3)->endpoint();
 

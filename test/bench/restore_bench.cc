@@ -38,18 +38,6 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// A directory on tmpfs for the store's files, removed at exit.
-struct ShmDir {
-  std::string path;
-  ShmDir() {
-    char tmpl[] = "/dev/shm/tusk-bench-s3-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) path = tmpl;
-  }
-  ~ShmDir() {
-    if (!path.empty()) RemoveAll(path).IgnoreError();
-  }
-};
-
 }  // namespace
 
 int main() {
@@ -58,8 +46,8 @@ int main() {
   auto dir = TempDir::Make("tusk-bench-restore");
   if (!dir.ok()) return Die("tempdir", dir.status());
   ::chmod(dir->path().c_str(), 0755);
-  ShmDir shm;
-  auto s3 = S3Server::Start(shm.path.empty() ? dir->Sub("s3") : shm.path + "/s3", {"tusk"});
+  TmpfsDir shm;
+  auto s3 = S3Server::Start(shm.SubOr("s3", dir->Sub("s3")), {"tusk"});
   if (!s3.ok()) return Die("s3 server", s3.status());
   nlohmann::json j = {{"destinationPath", "s3://tusk/bench"},
                       {"endpointURL", (*s3)->endpoint()},

@@ -116,6 +116,15 @@ StatusOr<std::unique_ptr<S3Server>> S3Server::Start(const std::string& data_dir,
   return server;
 }
 
+TmpfsDir::TmpfsDir() {
+  char tmpl[] = "/dev/shm/tusk-bench-s3-XXXXXX";
+  if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
+}
+
+TmpfsDir::~TmpfsDir() {
+  if (!path_.empty()) RemoveAll(path_).IgnoreError();
+}
+
 S3Server::~S3Server() {
   if (proc_ && !proc_->reaped()) {
     proc_->Signal(SIGTERM).IgnoreError();

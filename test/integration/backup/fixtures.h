@@ -26,6 +26,24 @@ Status ChownToPostgres(const std::string& path);
 // Polls `condition` every 50 ms until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+// A directory on tmpfs (/dev/shm), removed when destroyed. Benchmarks keep
+// the store's files there, so the server pays for its own work and not for
+// the disk under it.
+class TmpfsDir {
+ public:
+  TmpfsDir();
+  ~TmpfsDir();
+  TmpfsDir(const TmpfsDir&) = delete;
+  TmpfsDir& operator=(const TmpfsDir&) = delete;
+  // `sub` inside it, or `fallback` when no tmpfs directory could be made.
+  std::string SubOr(const std::string& sub, const std::string& fallback) const {
+    return path_.empty() ? fallback : path_ + "/" + sub;
+  }
+
+ private:
+  std::string path_;
+};
+
 class S3Server {
  public:
   static StatusOr<std::unique_ptr<S3Server>> Start(const std::string& data_dir, const std::vector<std::string>& buckets);

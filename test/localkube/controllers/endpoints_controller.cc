@@ -32,6 +32,17 @@ std::vector<json> EndpointSlicesFor(const json& service, const std::vector<json>
   if (selector.empty()) return {};
   const bool publish_not_ready = spec.value("publishNotReadyAddresses", false);
   std::map<std::string, json> by_ports;
+  auto new_slice = [&](const json& ports) -> json {
+    return {{"apiVersion", "discovery.k8s.io/v1"},
+            {"kind", "EndpointSlice"},
+            {"metadata", {{"namespace", meta.value("namespace", "default")},
+                          {"labels", {{kServiceNameLabel, meta.value("name", "")},
+                                      {kManagedByLabel, kSliceControllerName}}},
+                          {"ownerReferences", json::array({ControllerRef(service)})}}},
+            {"addressType", "IPv4"},
+            {"endpoints", json::array()},
+            {"ports", ports}};
+  };
   for (const auto& pod : pods) {
     const json& pmeta = pod["metadata"];
     std::string ip = StrAt(pod, "/status/podIP"_json_pointer);
@@ -54,32 +65,14 @@ std::vector<json> EndpointSlicesFor(const json& service, const std::vector<json>
     std::string node = StrAt(pod, "/spec/nodeName"_json_pointer);
     if (!node.empty()) endpoint["nodeName"] = node;
     json& slice = by_ports[ports.dump()];
-    if (slice.is_null()) {
-      slice = {{"apiVersion", "discovery.k8s.io/v1"},
-               {"kind", "EndpointSlice"},
-               {"metadata", {{"namespace", meta.value("namespace", "default")},
-                             {"labels", {{kServiceNameLabel, meta.value("name", "")},
-                                         {kManagedByLabel, kSliceControllerName}}},
-                             {"ownerReferences", json::array({ControllerRef(service)})}}},
-               {"addressType", "IPv4"},
-               {"endpoints", json::array()},
-               {"ports", ports}};
-    }
+    if (slice.is_null()) slice = new_slice(ports);
     slice["endpoints"].push_back(endpoint);
   }
   std::vector<json> out;
   for (auto& [ports, slice] : by_ports) out.push_back(std::move(slice));
   if (out.empty()) {
     // A Service with no endpoints still has one (empty) slice, as in Kubernetes.
-    out.push_back({{"apiVersion", "discovery.k8s.io/v1"},
-                   {"kind", "EndpointSlice"},
-                   {"metadata", {{"namespace", meta.value("namespace", "default")},
-                                 {"labels", {{kServiceNameLabel, meta.value("name", "")},
-                                             {kManagedByLabel, kSliceControllerName}}},
-                                 {"ownerReferences", json::array({ControllerRef(service)})}}},
-                   {"addressType", "IPv4"},
-                   {"endpoints", json::array()},
-                   {"ports", json::array()}});
+    out.push_back(new_slice(json::array()));
   }
   return out;
 }

@@ -20,6 +20,16 @@ struct Cluster : ApiFixture {
 
 std::string NodeOf(const json& pod) { return pod.is_object() ? StrAt(pod, "/spec/nodeName"_json_pointer) : ""; }
 
+// The distinct nodes pods <prefix>1 … <prefix>n of "default" are bound to.
+std::set<std::string> NodesOf(Cluster& c, const std::string& prefix, int n) {
+  std::set<std::string> nodes;
+  for (int i = 1; i <= n; ++i) {
+    std::string node = NodeOf(c.Get("pods", "default", prefix + std::to_string(i)));
+    if (!node.empty()) nodes.insert(node);
+  }
+  return nodes;
+}
+
 TEST_CASE("pods are bound with PodScheduled and events; unschedulable pods retry when a node appears") {
   Cluster c;
   c.AddNode("localkube-node-1", {}, json::array({{{"key", "dedicated"}, {"value", "db"}, {"effect", "NoSchedule"}}}));
@@ -53,15 +63,7 @@ TEST_CASE("pods are spread by required anti-affinity, and wait when no node is l
   json anti = {{"affinity", {{"podAntiAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution", json::array({
                    {{"labelSelector", {{"matchLabels", {{"app", "pg"}}}}}, {"topologyKey", "kubernetes.io/hostname"}}})}}}}}};
   for (int i = 1; i <= 4; ++i) c.Create("pods", "default", ApiFixture::Pod("pg-" + std::to_string(i), anti, {{"app", "pg"}}));
-  std::set<std::string> nodes;
-  REQUIRE(c.WaitFor([&] {
-    nodes.clear();
-    for (int i = 1; i <= 4; ++i) {
-      std::string n = NodeOf(c.Get("pods", "default", "pg-" + std::to_string(i)));
-      if (!n.empty()) nodes.insert(n);
-    }
-    return nodes.size() == 3;
-  }));
+  REQUIRE(c.WaitFor([&] { return NodesOf(c, "pg-", 4).size() == 3; }));
   REQUIRE(c.WaitFor([&] { return !c.Events("FailedScheduling").empty(); }));
   int unbound = 0;
   for (int i = 1; i <= 4; ++i) unbound += NodeOf(c.Get("pods", "default", "pg-" + std::to_string(i))).empty() ? 1 : 0;
@@ -147,15 +149,7 @@ TEST_CASE("instances with their own claims and required anti-affinity land on di
                                     {"volumes", json::array({{{"name", "pgdata"}, {"persistentVolumeClaim", {{"claimName", name}}}}})}},
                              {{"cnpg.io/cluster", "pg"}}));
   }
-  std::set<std::string> nodes;
-  REQUIRE(c.WaitFor([&] {
-    nodes.clear();
-    for (int i = 1; i <= 3; ++i) {
-      std::string n = NodeOf(c.Get("pods", "default", "pg-" + std::to_string(i)));
-      if (!n.empty()) nodes.insert(n);
-    }
-    return nodes.size() == 3;
-  }));
+  REQUIRE(c.WaitFor([&] { return NodesOf(c, "pg-", 3).size() == 3; }));
   for (int i = 1; i <= 3; ++i) {
     json pod = c.Get("pods", "default", "pg-" + std::to_string(i));
     json claim = c.Get("persistentvolumeclaims", "default", "pg-" + std::to_string(i));

@@ -64,13 +64,5 @@ std::unique_ptr<TestCluster> MakeCluster(std::string* why, bool* skip, int nodes
   return t;
 }
 
-bool Eventually(const std::function<bool()>& condition, Duration timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
 
 }  // namespace tusk::localkube::testing

@@ -14,6 +14,7 @@
 
 #include "common/base/files.h"
 #include "test/localkube/node/local_cluster.h"
+#include "test/localkube/runtime/kubelet_fixture.h"  // Eventually
 
 namespace tusk::localkube::testing {
 
@@ -52,8 +53,5 @@ struct TestCluster {
 // Null with the reason in `why` when there is no cluster: `*skip` is set
 // when the machine cannot run pods at all (not root), otherwise setup failed.
 std::unique_ptr<TestCluster> MakeCluster(std::string* why, bool* skip, int nodes = 2);
-
-// Polls `condition` every 20 ms until it holds or `timeout` passes.
-bool Eventually(const std::function<bool()>& condition, Duration timeout);
 
 }  // namespace tusk::localkube::testing
