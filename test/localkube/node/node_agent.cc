@@ -227,15 +227,17 @@ ChannelPtr NodeAgent::OpenWatch(std::string& last_rv, bool relist) {
     return nullptr;
   }
   if (talking()) {
-    // After a partition: what the API missed meanwhile, at once.
+    // After a partition: what the API missed meanwhile, at once. The
+    // heartbeat first, so the node lifecycle sees the node back before it
+    // sees the pods' statuses rewritten.
+    Heartbeat();
+    next_beat_ = clock_.Now() + config_.heartbeat_interval;
     std::vector<std::string> uids;
     {
       std::lock_guard<std::mutex> lock(reports_mu_);
       for (const auto& [uid, r] : reports_) uids.push_back(uid);
     }
     for (const auto& uid : uids) WriteStatus(uid);
-    Heartbeat();
-    next_beat_ = clock_.Now() + config_.heartbeat_interval;
   }
   return *watched;
 }
@@ -243,6 +245,10 @@ ChannelPtr NodeAgent::OpenWatch(std::string& last_rv, bool relist) {
 void NodeAgent::HandleEvent(EventType type, const json& pod) {
   if (type == EventType::kAdded || type == EventType::kModified) {
     Reconcile(pod);
+    // Someone else changed the status (the node lifecycle marks pods of an
+    // unreachable node not ready): put back what this node observes, as
+    // the kubelet's status manager does. A no-op when they agree.
+    if (type == EventType::kModified && talking()) WriteStatus(Uid(pod));
     return;
   }
   if (type != EventType::kDeleted) return;
