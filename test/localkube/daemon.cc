@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -59,14 +60,36 @@ std::string RootRequired() {
          "--apiserver-only to run the API server alone";
 }
 
+std::string Absolute(const std::string& dir) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(dir, ec);
+  return ec ? dir : p.string();
+}
+
+// The machine's pods lock, or -1 while another localkube holds it. A run
+// on `dir` killed a moment ago may still be tearing down its threads, and
+// its descriptors (the lock's among them) go last: for that run the lock is
+// awaited a little.
+int TakePodsLock(const std::string& dir) {
+  const bool ours = ReadFile(kPodsOwner).value_or("") == Absolute(dir);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(ours ? 10 : 0);
+  int fd = TryLockFile(kPodsLock);
+  while (fd < 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    fd = TryLockFile(kPodsLock);
+  }
+  return fd;
+}
+
 // What a localkube that died without stopping left of its pods: processes in
 // its network namespaces, the namespaces, host links. Only when no live
 // localkube runs pods on this machine.
-void CleanUpDeadRun() {
+void CleanUpDeadRun(const std::string& dir) {
   if (geteuid() != 0 || !PathExists(kPodsLock)) return;
-  int fd = TryLockFile(kPodsLock);
+  int fd = TakePodsLock(dir);
   if (fd < 0) return;
   net::BridgeNetwork::Cleanup(kNetPrefix).IgnoreError();
+  RemoveAll(kPodsOwner).IgnoreError();
   close(fd);
 }
 
@@ -158,7 +181,7 @@ int Serve(const ClusterOptions& o) {
   int pods_lock = -1;
   if (!o.apiserver_only) {
     MakeDirs("/run/localkube", 0755).IgnoreError();
-    pods_lock = TryLockFile(kPodsLock);
+    pods_lock = TakePodsLock(o.dir);
     if (pods_lock < 0) {
       std::cerr << "localkube: another localkube runs pods on this machine (in "
                 << ReadFile(kPodsOwner).value_or("an unknown directory")
@@ -166,7 +189,7 @@ int Serve(const ClusterOptions& o) {
       close(lock);
       return 1;
     }
-    WriteFileAtomic(kPodsOwner, o.dir).IgnoreError();
+    WriteFileAtomic(kPodsOwner, Absolute(o.dir)).IgnoreError();
   }
   auto fail = [&](const Status& s) {
     std::cerr << "localkube: " << s.ToString() << "\n";
@@ -346,7 +369,7 @@ int Stop(const std::string& dir) {
   pid_t pid = ReadPid(dir);
   if (!Alive(pid)) {
     RemoveAll(PidFile(dir)).IgnoreError();
-    CleanUpDeadRun();
+    CleanUpDeadRun(dir);
     std::cout << "localkube is not running in " << dir << "\n";
     return 0;
   }
@@ -360,7 +383,7 @@ int Stop(const std::string& dir) {
     while (Alive(pid)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   RemoveAll(PidFile(dir)).IgnoreError();
-  CleanUpDeadRun();  // after a SIGKILL above, its pods are still to be removed
+  CleanUpDeadRun(dir);  // after a SIGKILL above, its pods are still to be removed
   std::cout << "localkube stopped\n";
   return 0;
 }

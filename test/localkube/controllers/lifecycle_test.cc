@@ -200,10 +200,13 @@ TEST_CASE("heartbeats resuming lift the taints before any eviction") {
   REQUIRE(c.Get("nodes", "", "localkube-node-1")["spec"].value("taints", json::array()).size() == 2);
 
   c.Heartbeat("localkube-node-1");  // the node agent is back: Lease renewed, Ready posted
-  json node = c.Get("nodes", "", "localkube-node-1");
-  SetCondition(node["status"]["conditions"], "Ready", "True", "KubeletReady", "kubelet is posting ready status",
-               Rfc3339(c.clock.WallNow()))["lastHeartbeatTime"] = Rfc3339(c.clock.WallNow());
-  REQUIRE(c.api.UpdateStatus("nodes", "", node).ok());
+  // Read-modify-write, again on a conflict: the controller may write the node in between.
+  REQUIRE(c.WaitFor([&] {
+    json node = c.Get("nodes", "", "localkube-node-1");
+    SetCondition(node["status"]["conditions"], "Ready", "True", "KubeletReady", "kubelet is posting ready status",
+                 Rfc3339(c.clock.WallNow()))["lastHeartbeatTime"] = Rfc3339(c.clock.WallNow());
+    return c.api.UpdateStatus("nodes", "", node).ok();
+  }));
   REQUIRE(c.WaitFor([&] { return !c.Get("nodes", "", "localkube-node-1")["spec"].contains("taints"); }));
   c.clock.Advance(std::chrono::seconds(15));
   c.controllers.Sync();
