@@ -18,6 +18,17 @@ struct Cluster : ApiFixture {
   ClusterControllers controllers;
 };
 
+ControllerConfig VolumesIn(const TempDir& dir) {
+  ControllerConfig config;
+  config.volumes_dir = dir.path();
+  return config;
+}
+
+void StartWithThreeNodes(Cluster& c) {
+  for (int i = 1; i <= 3; ++i) c.AddNode("localkube-node-" + std::to_string(i));
+  c.controllers.Start();
+}
+
 std::string NodeOf(const json& pod) { return pod.is_object() ? StrAt(pod, "/spec/nodeName"_json_pointer) : ""; }
 
 // The distinct nodes pods <prefix>1 … <prefix>n of "default" are bound to.
@@ -129,11 +140,8 @@ TEST_CASE("a WaitForFirstConsumer claim is provisioned on the pod's node, protec
 TEST_CASE("instances with their own claims and required anti-affinity land on distinct nodes") {
   auto dir = TempDir::Make("lk-ctl");
   REQUIRE(dir.ok());
-  ControllerConfig config;
-  config.volumes_dir = dir->path();
-  Cluster c(config);
-  for (int i = 1; i <= 3; ++i) c.AddNode("localkube-node-" + std::to_string(i));
-  c.controllers.Start();
+  Cluster c(VolumesIn(*dir));
+  StartWithThreeNodes(c);
   json anti = {{"podAntiAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution", json::array({
                    {{"labelSelector", {{"matchLabels", {{"cnpg.io/cluster", "pg"}}}}},
                     {"topologyKey", "kubernetes.io/hostname"}}})}}}};
@@ -176,11 +184,8 @@ TEST_CASE("admission gives a new claim the default StorageClass unless it names 
 TEST_CASE("a pod whose claim is bound to a PV is pinned to the PV's node") {
   auto dir = TempDir::Make("lk-ctl");
   REQUIRE(dir.ok());
-  ControllerConfig config;
-  config.volumes_dir = dir->path();
-  Cluster c(config);
-  for (int i = 1; i <= 3; ++i) c.AddNode("localkube-node-" + std::to_string(i));
-  c.controllers.Start();
+  Cluster c(VolumesIn(*dir));
+  StartWithThreeNodes(c);
   c.Create("persistentvolumeclaims", "default",
            {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", {{"name", "data"}}},
             {"spec", {{"storageClassName", "standard"}}}});
