@@ -53,8 +53,6 @@ int TryLockFile(const std::string& path) {
   return fd;
 }
 
-int TryLock(const std::string& dir) { return TryLockFile(LockFile(dir)); }
-
 std::string RootRequired() {
   return "running pods needs root (network, mount and PID namespaces); run as root, or pass "
          "--apiserver-only to run the API server alone";
@@ -66,19 +64,43 @@ std::string Absolute(const std::string& dir) {
   return ec ? dir : p.string();
 }
 
-// The machine's pods lock, or -1 while another localkube holds it. A run
-// on `dir` killed a moment ago may still be tearing down its threads, and
-// its descriptors (the lock's among them) go last: for that run the lock is
-// awaited a little.
-int TakePodsLock(const std::string& dir) {
-  const bool ours = ReadFile(kPodsOwner).value_or("") == Absolute(dir);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(ours ? 10 : 0);
-  int fd = TryLockFile(kPodsLock);
+pid_t ReadPid(const std::string& dir) {
+  auto s = ReadFile(PidFile(dir));
+  if (!s.ok()) return 0;
+  return static_cast<pid_t>(std::atol(s->c_str()));
+}
+
+bool Alive(pid_t pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return false;
+  auto close_paren = stat->rfind(')');
+  return close_paren == std::string::npos || close_paren + 2 >= stat->size() || (*stat)[close_paren + 2] != 'Z';
+}
+
+// A lock file, waited for up to 10 s when `dying` says its holder is a
+// run that was killed: a killed process's threads tear down after its
+// leader shows dead, and its descriptors (the lock's among them) go last.
+int TakeLockFile(const std::string& path, bool dying) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(dying ? 10 : 0);
+  int fd = TryLockFile(path);
   while (fd < 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    fd = TryLockFile(kPodsLock);
+    fd = TryLockFile(path);
   }
   return fd;
+}
+
+// The lock on `dir`, or -1 while a live localkube runs there.
+int TryLock(const std::string& dir) {
+  pid_t holder = ReadPid(dir);
+  return TakeLockFile(LockFile(dir), holder > 0 && !Alive(holder));
+}
+
+// The machine's pods lock, or -1 while another localkube holds it. A run on
+// `dir` killed a moment ago is awaited a little.
+int TakePodsLock(const std::string& dir) {
+  return TakeLockFile(kPodsLock, ReadFile(kPodsOwner).value_or("") == Absolute(dir));
 }
 
 // What a localkube that died without stopping left of its pods: processes in
@@ -122,20 +144,6 @@ json ApplyFault(LocalCluster& cluster, const json& r) {
   }
   if (!s.ok()) return {{"error", std::string(s.message())}};
   return {{"ok", true}, {"message", done}};
-}
-
-pid_t ReadPid(const std::string& dir) {
-  auto s = ReadFile(PidFile(dir));
-  if (!s.ok()) return 0;
-  return static_cast<pid_t>(std::atol(s->c_str()));
-}
-
-bool Alive(pid_t pid) {
-  if (pid <= 0 || kill(pid, 0) != 0) return false;
-  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat.ok()) return false;
-  auto close_paren = stat->rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= stat->size() || (*stat)[close_paren + 2] != 'Z';
 }
 
 StatusOr<std::string> EnsureSecret(const std::string& path, size_t bytes) {
