@@ -2,7 +2,9 @@
 // WAL file.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 
 #include "common/backup/base_backup.h"
@@ -105,9 +107,17 @@ int RestoreCommand(const std::vector<std::string>& argv) {
   o.restore_command = args->Get("restore-command", nullptr,
                                 SelfExe() + " wal-restore --config " +
                                     Absolute(args->Get("config", "TUSK_BACKUP_CONFIG")) + " %f %p");
-  auto info = RestoreBackup(opened->store.get(), *opened->layout, o);
-  if (!info.ok()) return Fail(logger, "restore failed", info.status());
-  logger.Info("backup restored; start postgres to replay WAL", {{"backupId", info->backup_id}, {"pgdata", o.pgdata}});
+  auto restored = RestoreBackup(opened->store.get(), *opened->layout, o);
+  if (!restored.ok()) return Fail(logger, "restore failed", restored.status());
+  const double mib = static_cast<double>(restored->bytes) / (1 << 20);
+  logger.Info("backup restored; start postgres to replay WAL",
+              {{"backupId", restored->backup.backup_id},
+               {"pgdata", o.pgdata},
+               {"files", restored->files},
+               {"mib", std::round(mib * 10) / 10},
+               {"downloadSeconds", std::round(restored->download_seconds * 100) / 100},
+               {"downloadMiBPerSecond", std::round(mib / std::max(restored->download_seconds, 1e-3))},
+               {"syncSeconds", std::round(restored->sync_seconds * 100) / 100}});
   return 0;
 }
 

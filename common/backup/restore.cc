@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/backup/compression.h"
 #include "common/backup/tar.h"
@@ -98,7 +99,7 @@ std::string RecoveryConf(const RecoveryTarget& t, const std::string& restore_com
   return conf;
 }
 
-StatusOr<BackupInfo> RestoreBackup(s3::ObjectStore* store, const Layout& layout, const RestoreOptions& o) {
+StatusOr<RestoreResult> RestoreBackup(s3::ObjectStore* store, const Layout& layout, const RestoreOptions& o) {
   ASSIGN_OR_RETURN(bool empty, DirIsEmpty(o.pgdata));
   if (!empty) return FailedPreconditionError(o.pgdata + " is not empty: restore only into an empty data directory");
   ASSIGN_OR_RETURN(auto backups, ListBackups(store, layout));
@@ -128,6 +129,7 @@ StatusOr<BackupInfo> RestoreBackup(s3::ObjectStore* store, const Layout& layout,
   ASSIGN_OR_RETURN(auto decoder, MakeDecompressor(codec));
   TarExtractor tar(o.pgdata);
   std::string plain;
+  const auto started = std::chrono::steady_clock::now();
   Status s = s3::ParallelDownload(store, data->key, data->size, o.chunk_size, o.jobs, [&](std::string_view piece) {
     if (codec == Codec::kNone) return tar.Write(piece);  // no copy through a pass-through decoder
     plain.clear();
@@ -141,6 +143,7 @@ StatusOr<BackupInfo> RestoreBackup(s3::ObjectStore* store, const Layout& layout,
   if (s.ok()) s = tar.Write(plain);
   if (s.ok()) s = tar.Finish();
   if (!s.ok()) return s.WithContext("restoring backup " + chosen.backup_id + " into " + o.pgdata);
+  const auto extracted = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(MakeDirs(o.pgdata + "/pg_wal", 0700));
   RETURN_IF_ERROR(MakeDirs(o.pgdata + "/pg_wal/archive_status", 0700));
   std::string conf;
@@ -155,7 +158,9 @@ StatusOr<BackupInfo> RestoreBackup(s3::ObjectStore* store, const Layout& layout,
     ::syncfs(fd);
     ::close(fd);
   }
-  return chosen;
+  auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+  return RestoreResult{chosen, data->size, tar.files(), seconds(started, extracted),
+                       seconds(extracted, std::chrono::steady_clock::now())};
 }
 
 }  // namespace tusk::backup

@@ -41,6 +41,14 @@ struct RestoreOptions {
   size_t chunk_size = 16u << 20;
 };
 
-StatusOr<BackupInfo> RestoreBackup(s3::ObjectStore* store, const Layout& layout, const RestoreOptions& options);
+struct RestoreResult {
+  BackupInfo backup;
+  uint64_t bytes = 0;  // data.tar as stored (compressed when it is)
+  uint64_t files = 0;
+  double download_seconds = 0;  // fetch, decompress and extract
+  double sync_seconds = 0;      // until the extracted files are on disk
+};
+
+StatusOr<RestoreResult> RestoreBackup(s3::ObjectStore* store, const Layout& layout, const RestoreOptions& options);
 
 }  // namespace tusk::backup

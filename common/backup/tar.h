@@ -63,6 +63,7 @@ class TarExtractor {
   Status OnHeader(const char* block);
   Status OpenMember();
   Status CloseMember();
+  void StartWriteback();
 
   std::string root_;
   std::string header_buf_;
@@ -75,6 +76,9 @@ class TarExtractor {
   uint64_t left_ = 0;
   uint64_t pad_ = 0;
   int fd_ = -1;
+  uint64_t written_ = 0;         // bytes of the open member written
+  uint64_t writeback_from_ = 0;  // where its writeback has not been started
+  static constexpr uint64_t kWritebackStep = 8u << 20;
   uint64_t files_ = 0;
   bool ended_ = false;
 };

@@ -50,8 +50,9 @@ class ObjectStore {
   virtual Status Put(const std::string& key, std::string_view body) = 0;
   // The whole object, or `length` bytes from `offset` when length > 0.
   virtual StatusOr<std::string> Get(const std::string& key, uint64_t offset = 0, uint64_t length = 0) = 0;
-  // Streams the object into `sink` without holding it in memory.
-  virtual Status GetStream(const std::string& key, const BodySink& sink) = 0;
+  // `length` bytes from `offset` into `*into`, replacing what it held but
+  // keeping its capacity: a caller that reuses the string reuses the memory.
+  virtual Status GetInto(const std::string& key, uint64_t offset, uint64_t length, std::string* into) = 0;
   // NotFound when the key does not exist.
   virtual StatusOr<ObjectInfo> Head(const std::string& key) = 0;
   // Deleting a missing key succeeds (S3 semantics).

@@ -1,7 +1,5 @@
 #include "common/s3/s3_client.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <thread>
@@ -18,37 +16,6 @@ bool Is2xx(int status) { return status >= 200 && status < 300; }
 std::string LowerAscii(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-struct Endpoint {
-  std::string scheme;
-  std::string host;
-  int port = 0;
-};
-
-StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
-  Endpoint ep;
-  auto sep = url.find("://");
-  if (sep == std::string::npos) return InvalidArgumentError("endpointURL '" + url + "' needs a scheme (http:// or https://)");
-  ep.scheme = LowerAscii(url.substr(0, sep));
-  if (ep.scheme != "http" && ep.scheme != "https") {
-    return InvalidArgumentError("endpointURL '" + url + "': only http and https are supported");
-  }
-  std::string rest = url.substr(sep + 3);
-  rest = rest.substr(0, rest.find('/'));
-  ep.port = ep.scheme == "https" ? 443 : 80;
-  if (!rest.empty() && rest[0] == '[') {  // [::1]:9000
-    auto close = rest.find(']');
-    if (close == std::string::npos) return InvalidArgumentError("endpointURL '" + url + "': bad IPv6 address");
-    ep.host = rest.substr(0, close + 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') ep.port = std::atoi(rest.c_str() + close + 2);
-  } else {
-    auto colon = rest.find(':');
-    ep.host = rest.substr(0, colon);
-    if (colon != std::string::npos) ep.port = std::atoi(rest.c_str() + colon + 1);
-  }
-  if (ep.host.empty() || ep.port <= 0 || ep.port > 65535) return InvalidArgumentError("endpointURL '" + url + "' has no usable host:port");
-  return ep;
 }
 
 std::string HostPort(const Endpoint& ep, const std::string& host) {
@@ -177,9 +144,12 @@ StatusOr<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   std::string url = options.endpoint_url.empty() ? "https://s3." + options.region + ".amazonaws.com" : options.endpoint_url;
   ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(url));
   std::unique_ptr<S3Client> client(new S3Client(options));
-  std::string host = *options.path_style ? ep.host : options.bucket + "." + ep.host;
-  client->host_header_ = HostPort(ep, host);
-  client->scheme_host_port_ = ep.scheme + "://" + host + ":" + std::to_string(ep.port);
+  if (!*options.path_style) ep.host = options.bucket + "." + ep.host;
+  client->host_header_ = HostPort(ep, ep.host);
+  client->endpoint_ = ep;
+  if (ep.scheme == "https") {
+    ASSIGN_OR_RETURN(client->tls_, TlsContext::Create(options.ca_file));
+  }
   return client;
 }
 
@@ -188,27 +158,26 @@ S3Client::~S3Client() = default;
 
 std::string S3Client::Describe() const { return "s3://" + options_.bucket; }
 
-std::unique_ptr<httplib::Client> S3Client::Acquire() {
+StatusOr<std::unique_ptr<HttpConnection>> S3Client::Acquire(bool* reused) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      return c;
+      if (c->Reusable()) {
+        *reused = true;
+        return c;
+      }
     }
   }
-  auto c = std::make_unique<httplib::Client>(scheme_host_port_);
-  c->set_keep_alive(true);
-  c->set_url_encode(false);
-  c->set_connection_timeout(10);
-  c->set_read_timeout(options_.timeout.count());
-  c->set_write_timeout(options_.timeout.count());
-  return c;
+  *reused = false;
+  return HttpConnection::Open(endpoint_, tls_, options_.timeout);
 }
 
-void S3Client::Release(std::unique_ptr<httplib::Client> client) {
+void S3Client::Release(std::unique_ptr<HttpConnection> connection) {
+  if (!connection->Reusable()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < options_.max_connections) idle_.push_back(std::move(client));
+  if (idle_.size() < options_.max_connections) idle_.push_back(std::move(connection));
 }
 
 std::string S3Client::What(const Call& call) const {
@@ -232,53 +201,35 @@ StatusOr<S3Client::Reply> S3Client::Send(const Call& call) {
     if (!options_.credentials.session_token.empty()) {
       in.headers.emplace_back("x-amz-security-token", options_.credentials.session_token);
     }
-    httplib::Request req;
-    req.method = call.method;
-    req.path = wire_path;
-    for (const auto& [k, v] : in.headers) req.headers.emplace(k == "host" ? "Host" : k, v);
-    req.headers.emplace("Authorization", Authorization(in, options_.credentials, options_.region, amz_date));
-    if (!call.body.empty() || call.method == "PUT" || call.method == "POST") {
-      // The body is written straight from the caller's buffer: a 16 MiB
-      // segment is not copied into the request (and again on every retry).
-      const std::string_view body = call.body;
-      req.content_length_ = body.size();
-      req.content_provider_ = [body](size_t offset, size_t length, httplib::DataSink& sink) {
-        return sink.write(body.data() + offset, std::min(length, body.size() - offset));
-      };
-      if (!req.has_header("content-type")) req.headers.emplace("Content-Type", "application/octet-stream");
+    HttpRequest req{call.method, wire_path, {}, call.body, call.body_into};
+    for (const auto& [k, v] : in.headers) req.headers.emplace_back(k == "host" ? "Host" : k, v);
+    req.headers.emplace_back("Authorization", Authorization(in, options_.credentials, options_.region, amz_date));
+    if ((call.method == "PUT" || call.method == "POST") &&
+        std::none_of(call.headers.begin(), call.headers.end(), [](const auto& h) { return h.first == "content-type"; })) {
+      req.headers.emplace_back("Content-Type", "application/octet-stream");
     }
-    Reply reply;
-    Status sink_status;
-    uint64_t delivered = 0;
-    if (call.sink != nullptr) {
-      req.response_handler = [&](const httplib::Response& r) {
-        reply.status = r.status;
-        return true;
-      };
-      req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-        if (!Is2xx(reply.status)) {
-          reply.body.append(data, n);
-          return true;
-        }
-        delivered += n;
-        sink_status = (*call.sink)(std::string_view(data, n));
-        return sink_status.ok();
-      };
+    const size_t into_start = call.body_into != nullptr ? call.body_into->size() : 0;
+    HttpResponse res;
+    bool reused = false;
+    auto connection = Acquire(&reused);
+    Status sent = connection.status();
+    if (connection.ok()) {
+      sent = (*connection)->RoundTrip(req, &res);
+      // A kept-alive connection the server dropped a moment ago fails before
+      // any reply: that is no failure of the store, so a new connection
+      // carries the request at once.
+      if (!sent.ok() && reused && !(*connection)->response_started()) {
+        connection = HttpConnection::Open(endpoint_, tls_, options_.timeout);
+        sent = connection.ok() ? (*connection)->RoundTrip(req, &res) : connection.status();
+      }
     }
-    httplib::Response res;
-    httplib::Error err = httplib::Error::Success;
-    auto client = Acquire();
-    bool sent = client->send(req, res, err);
-    if (!sent) {
-      if (!sink_status.ok()) return sink_status;
-      last = UnavailableError(What(call) + ": cannot reach the object store at " + scheme_host_port_ + ": " +
-                              httplib::to_string(err));
-      if (delivered > 0) return last;  // a half-streamed body cannot be replayed
+    if (!sent.ok()) {
+      if (call.body_into != nullptr) call.body_into->resize(into_start);
+      last = UnavailableError(What(call) + ": cannot reach the object store at " + endpoint_.scheme + "://" +
+                              HostPort(endpoint_, endpoint_.host) + ": " + std::string(sent.message()));
     } else {
-      Release(std::move(client));
-      reply.status = res.status;
-      if (call.sink == nullptr) reply.body = std::move(res.body);
-      for (const auto& [k, v] : res.headers) reply.headers.emplace_back(k, v);
+      Release(std::move(*connection));
+      Reply reply{res.status, std::move(res.headers), std::move(res.body)};
       if (Is2xx(reply.status)) return reply;
       last = ErrorFromReply(reply.status, reply.body, What(call), options_.region);
       if (!IsRetriable(reply.status, reply.body)) return last;
@@ -296,15 +247,20 @@ Status S3Client::Put(const std::string& key, std::string_view body) {
 }
 
 StatusOr<std::string> S3Client::Get(const std::string& key, uint64_t offset, uint64_t length) {
-  Call call{"GET", key, {}, {}, {}};
-  if (length > 0) call.headers.emplace_back("range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1));
-  ASSIGN_OR_RETURN(auto reply, Send(call));
+  if (length > 0) {
+    std::string body;
+    RETURN_IF_ERROR(GetInto(key, offset, length, &body));
+    return body;
+  }
+  ASSIGN_OR_RETURN(auto reply, Send({"GET", key, {}, {}, {}}));
   return std::move(reply.body);
 }
 
-Status S3Client::GetStream(const std::string& key, const BodySink& sink) {
+Status S3Client::GetInto(const std::string& key, uint64_t offset, uint64_t length, std::string* into) {
   Call call{"GET", key, {}, {}, {}};
-  call.sink = &sink;
+  call.headers.emplace_back("range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1));
+  into->clear();
+  call.body_into = into;
   return Send(call).status();
 }
 
@@ -362,7 +318,8 @@ Status S3Client::CheckBucket() {
   if (reply.ok()) return OkStatus();
   // HEAD has no body: name the likely cause from the status alone.
   if (reply.status().code() == StatusCode::kNotFound) {
-    return NotFoundError("bucket '" + options_.bucket + "' does not exist at " + scheme_host_port_ +
+    return NotFoundError("bucket '" + options_.bucket + "' does not exist at " + endpoint_.scheme + "://" + endpoint_.host + ":" +
+                         std::to_string(endpoint_.port) +
                          "; create it or fix destinationPath");
   }
   return reply.status();

@@ -1,4 +1,4 @@
-// An S3 client over cpp-httplib: SigV4 on every request, path-style or
+// An S3 client: SigV4 on every request, path-style or
 // virtual-hosted addressing, a pool of kept-alive connections shared by
 // threads, retries with exponential back-off on 5xx and throttling, and
 // errors that say what to fix (credentials, bucket, region).
@@ -11,12 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/s3/http_connection.h"
 #include "common/s3/object_store.h"
 #include "common/s3/sigv4.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace tusk::s3 {
 
@@ -28,11 +25,14 @@ struct S3Options {
   // Default: path-style for a custom endpoint, virtual-hosted for AWS.
   std::optional<bool> path_style;
   Credentials credentials;
+  // PEM CA certificates that sign an https endpoint's certificate; empty
+  // means the system's trusted certificates.
+  std::string ca_file;
   size_t max_connections = 16;
   int list_page_size = 1000;  // ListObjectsV2 max-keys
   int max_attempts = 5;
   std::chrono::milliseconds first_backoff{100};
-  std::chrono::seconds timeout{120};
+  std::chrono::milliseconds timeout{120'000};  // connect, and every read or write
 };
 
 // One parsed page of ListObjectsV2.
@@ -58,7 +58,7 @@ class S3Client : public ObjectStore {
   std::string Describe() const override;
   Status Put(const std::string& key, std::string_view body) override;
   StatusOr<std::string> Get(const std::string& key, uint64_t offset, uint64_t length) override;
-  Status GetStream(const std::string& key, const BodySink& sink) override;
+  Status GetInto(const std::string& key, uint64_t offset, uint64_t length, std::string* into) override;
   StatusOr<ObjectInfo> Head(const std::string& key) override;
   Status Delete(const std::string& key) override;
   StatusOr<Listing> List(const std::string& prefix, const std::string& delimiter) override;
@@ -71,7 +71,7 @@ class S3Client : public ObjectStore {
     Pairs query;
     Pairs headers;
     std::string_view body;
-    const BodySink* sink = nullptr;  // stream a 2xx body here instead of buffering
+    std::string* body_into = nullptr;  // where a 2xx body goes instead of Reply::body
   };
   struct Reply {
     int status = 0;
@@ -84,15 +84,17 @@ class S3Client : public ObjectStore {
 
  private:
   explicit S3Client(S3Options options);
-  std::unique_ptr<httplib::Client> Acquire();
-  void Release(std::unique_ptr<httplib::Client> client);
+  // A pooled connection that still works, else a new one.
+  StatusOr<std::unique_ptr<HttpConnection>> Acquire(bool* reused);
+  void Release(std::unique_ptr<HttpConnection> connection);
   std::string What(const Call& call) const;
 
   S3Options options_;
-  std::string scheme_host_port_;  // what the connection pool dials
+  Endpoint endpoint_;  // what the connections dial
+  std::shared_ptr<TlsContext> tls_;
   std::string host_header_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<httplib::Client>> idle_;
+  std::vector<std::unique_ptr<HttpConnection>> idle_;
 };
 
 }  // namespace tusk::s3

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <future>
-#include <map>
+#include <vector>
 
 namespace tusk::s3 {
 
@@ -109,24 +109,37 @@ Status ParallelDownload(ObjectStore* store, const std::string& key, uint64_t siz
   chunk = std::max<size_t>(chunk, 1 << 20);
   jobs = std::max(jobs, 1);
   const uint64_t count = (size + chunk - 1) / chunk;
-  std::deque<std::future<StatusOr<std::string>>> inflight;
+  // One buffer per fetch in flight and one for the sink, reused range after
+  // range: their pages are touched once, not once per range.
+  std::vector<std::string> buffers(static_cast<size_t>(jobs) + 1);
+  std::vector<std::string*> idle;
+  for (auto& b : buffers) idle.push_back(&b);
+  struct Fetch {
+    std::future<Status> done;
+    std::string* buffer;
+  };
+  std::deque<Fetch> inflight;
   uint64_t next = 0;
   auto launch = [&] {
     uint64_t offset = next * chunk;
     uint64_t len = std::min<uint64_t>(chunk, size - offset);
-    inflight.push_back(std::async(std::launch::async, [=] { return store->Get(key, offset, len); }));
+    std::string* buffer = idle.back();
+    idle.pop_back();
+    inflight.push_back({std::async(std::launch::async, [=] { return store->GetInto(key, offset, len, buffer); }), buffer});
     ++next;
   };
   while (next < count && static_cast<int>(inflight.size()) < jobs) launch();
   Status result;
   while (!inflight.empty()) {
-    auto piece = inflight.front().get();
+    Fetch piece = std::move(inflight.front());
     inflight.pop_front();
-    if (result.ok() && !piece.ok()) result = piece.status();
+    Status fetched = piece.done.get();
+    if (result.ok() && !fetched.ok()) result = fetched;
     // The next range starts before the sink runs, so `jobs` fetches stay in
     // flight while it writes.
     if (result.ok() && next < count) launch();
-    if (result.ok()) result = sink(*piece);
+    if (result.ok()) result = sink(*piece.buffer);
+    idle.push_back(piece.buffer);
   }
   return result;
 }

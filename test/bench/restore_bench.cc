@@ -8,11 +8,13 @@
 //                      file beside the restored PGDATA
 // TUSK_BENCH_RESTORE_SCALE sets the pgbench scale (70 ≈ 1 GiB).
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +38,28 @@ int Die(const std::string& what, const Status& s) {
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// CPU seconds (user + system) used so far by `pid`, from /proc.
+double CpuSeconds(pid_t pid) {
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return 0;
+  std::istringstream in(stat->substr(stat->rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds used by this process (RUSAGE_SELF) or by the children it has
+// waited for (RUSAGE_CHILDREN).
+double UsageCpuSeconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 }  // namespace
@@ -87,6 +111,8 @@ int main() {
   auto tar_info = (*store)->Head(LayoutFor(*cfg)->DataTarKey(id, Codec::kNone));
   if (!tar_info.ok()) return Die("data.tar", tar_info.status());
   uint64_t fetched = 0;
+  const double store_cpu_get = CpuSeconds((*s3)->pid());
+  const double self_cpu_get = UsageCpuSeconds(RUSAGE_SELF);
   auto t_get = std::chrono::steady_clock::now();
   Status got = s3::ParallelDownload(store->get(), tar_info->key, tar_info->size, RestoreOptions{}.chunk_size,
                                     RestoreOptions{}.jobs, [&](std::string_view piece) {
@@ -94,6 +120,8 @@ int main() {
                                       return OkStatus();
                                     });
   double get_s = SecondsSince(t_get);
+  const double get_store_cpu_s = CpuSeconds((*s3)->pid()) - store_cpu_get;
+  const double get_client_cpu_s = UsageCpuSeconds(RUSAGE_SELF) - self_cpu_get;
   if (!got.ok()) return Die("store get", got);
   // The other floor: writing as many bytes, 16 MiB at a time, into a file on
   // the file system the restore writes to (no fsync, as restore does not).
@@ -116,9 +144,19 @@ int main() {
 
   SubprocessOptions r;
   r.argv = {TUSK_BACKUP_TOOL, "restore", "--config", config, "--pgdata", dir->Sub("restored")};
+  // What the steps above left dirty (pgbench's data and WAL, the write
+  // floor's file) is flushed first: the restore's final sync is its own.
+  if (int fd = ::open(dir->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    ::syncfs(fd);
+    ::close(fd);
+  }
+  const double store_cpu_restore = CpuSeconds((*s3)->pid());
+  const double children_cpu = UsageCpuSeconds(RUSAGE_CHILDREN);
   auto t1 = std::chrono::steady_clock::now();
   auto restore = RunSubprocess(r, std::chrono::seconds(900));
   double restore_s = SecondsSince(t1);
+  const double restore_cpu_s = UsageCpuSeconds(RUSAGE_CHILDREN) - children_cpu;
+  const double restore_store_cpu_s = CpuSeconds((*s3)->pid()) - store_cpu_restore;
   if (!restore.ok() || !restore->exit.success()) return Die("restore", restore.ok() ? InternalError(restore->stderr_data) : restore.status());
   nlohmann::json common = {{"mib", mib}, {"pgbench_scale", std::stoi(scale)},
                            {"database_bytes", db_size.ok() ? std::stoll(*db_size) : 0},
@@ -128,9 +166,22 @@ int main() {
   rx["goal"] = "> 200";
   rx["store_get_mb_per_s"] = static_cast<double>(fetched) / (1 << 20) / get_s;
   rx["disk_write_mb_per_s"] = static_cast<double>(fetched) / (1 << 20) / write_s;
+  rx["restore_cpu_s"] = restore_cpu_s;  // the restore process, all threads
+  std::istringstream log(restore->stderr_data);
+  for (std::string line; std::getline(log, line);) {
+    auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_object() && entry.value("msg", "") == "backup restored; start postgres to replay WAL") {
+      rx["download_s"] = entry.value("downloadSeconds", 0.0);
+      rx["sync_s"] = entry.value("syncSeconds", 0.0);
+    }
+  }
+  rx["store_cpu_s"] = restore_store_cpu_s;
   bench::Report("restore.mb_per_s", mib / restore_s, "MiB/s", rx);
   bench::Report("restore.store_get_mb_per_s", static_cast<double>(fetched) / (1 << 20) / get_s, "MiB/s",
-                {{"note", "data.tar fetched in the same ranges and jobs as restore, bytes discarded: the store's floor"}});
+                {{"note", "data.tar fetched in the same ranges and jobs as restore, bytes discarded: the store's floor"},
+                 {"seconds", get_s},
+                 {"store_cpu_s", get_store_cpu_s},
+                 {"client_cpu_s", get_client_cpu_s}});
   bench::Report("restore.disk_write_mb_per_s", static_cast<double>(fetched) / (1 << 20) / write_s, "MiB/s",
                 {{"note", "the same number of bytes written 16 MiB at a time into one file next to the restored PGDATA: the disk's floor"}});
   nlohmann::json bx = common;

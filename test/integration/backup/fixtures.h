@@ -50,6 +50,7 @@ class S3Server {
   ~S3Server();
   int port() const { return port_; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return proc_->pid(); }
 
  private:
   std::unique_ptr<Subprocess> proc_;

@@ -1,0 +1,219 @@
+#include "common/s3/http_connection.h"
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <thread>
+
+#include "common/base/files.h"
+#include "common/base/subprocess.h"
+
+namespace tusk::s3 {
+namespace {
+
+using namespace std::chrono_literals;
+
+// An httplib server on a free loopback port, stopped when the test ends.
+template <typename Server = httplib::Server>
+class TestServer {
+ public:
+  template <typename... Args>
+  explicit TestServer(Args&&... args) : server_(std::forward<Args>(args)...) {}
+  ~TestServer() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  Server& server() { return server_; }
+  void Start() {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(port_ > 0);
+    // Bound means listening: connections queue until the thread accepts them.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  Endpoint endpoint(const std::string& scheme = "http") const { return {scheme, "127.0.0.1", port_}; }
+
+ private:
+  Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+std::string RandomBytes(size_t n) {
+  std::mt19937_64 rng(n);
+  std::string out(n, '\0');
+  for (auto& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+HttpRequest Get(const std::string& target) { return {"GET", target, {{"Host", "127.0.0.1"}}, {}, nullptr}; }
+
+TEST_CASE("http: bodies by length, in chunks and to the close arrive whole; the connection is kept") {
+  const std::string big = RandomBytes(9u << 20);
+  TestServer<> s;
+  s.server().Get("/big", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(big, "application/octet-stream");
+  });
+  s.server().Get("/chunked", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+      if (offset >= 30) {
+        sink.done();
+        return true;
+      }
+      return sink.write("0123456789", 10);
+    });
+  });
+  s.server().Get("/port", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(std::to_string(req.remote_port), "text/plain");
+  });
+  s.Start();
+  auto conn = HttpConnection::Open(s.endpoint(), nullptr, 5s);
+  REQUIRE(conn.ok());
+
+  HttpResponse first;
+  REQUIRE((*conn)->RoundTrip(Get("/port"), &first).ok());
+  CHECK(first.status == 200);
+  CHECK(first.Header("content-type") == "text/plain");
+
+  std::string into = "stale";
+  HttpRequest get_big = Get("/big");
+  get_big.body_into = &into;
+  HttpResponse big_reply;
+  REQUIRE((*conn)->RoundTrip(get_big, &big_reply).ok());
+  CHECK(big_reply.body.empty());
+  CHECK(into.size() == 5 + big.size());
+  CHECK(into.substr(5) == big);
+
+  HttpResponse chunked;
+  REQUIRE((*conn)->RoundTrip(Get("/chunked"), &chunked).ok());
+  CHECK(chunked.body == "012345678901234567890123456789");
+
+  HttpResponse head;
+  REQUIRE((*conn)->RoundTrip({"HEAD", "/big", {{"Host", "127.0.0.1"}}, {}, nullptr}, &head).ok());
+  CHECK(head.Header("Content-Length") == std::to_string(big.size()));
+  CHECK(head.body.empty());
+
+  HttpResponse last;
+  REQUIRE((*conn)->Reusable());
+  REQUIRE((*conn)->RoundTrip(Get("/port"), &last).ok());
+  CHECK(last.body == first.body);  // the same client port: one connection throughout
+}
+
+TEST_CASE("http: a request body arrives whole, and a 404's body stays in the response") {
+  const std::string part = RandomBytes(6u << 20);
+  TestServer<> s;
+  s.server().Put("/obj", [&](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.body == part ? "same" : "different", "text/plain");
+  });
+  s.Start();
+  auto conn = HttpConnection::Open(s.endpoint(), nullptr, 5s);
+  REQUIRE(conn.ok());
+  HttpResponse put;
+  REQUIRE((*conn)->RoundTrip({"PUT", "/obj", {{"Host", "127.0.0.1"}}, part, nullptr}, &put).ok());
+  CHECK(put.status == 200);
+  CHECK(put.body == "same");
+
+  std::string into;
+  HttpRequest missing = Get("/missing");
+  missing.body_into = &into;
+  HttpResponse not_found;
+  REQUIRE((*conn)->RoundTrip(missing, &not_found).ok());
+  CHECK(not_found.status == 404);
+  CHECK(into.empty());
+}
+
+TEST_CASE("http: a connection the server closed is not reused") {
+  TestServer<> s;
+  s.server().set_keep_alive_timeout(1);
+  s.server().Get("/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("x", "text/plain"); });
+  s.server().Get("/bye", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Connection", "close");
+    res.set_content("bye", "text/plain");
+  });
+  s.Start();
+  auto idle = HttpConnection::Open(s.endpoint(), nullptr, 5s);
+  REQUIRE(idle.ok());
+  HttpResponse r;
+  REQUIRE((*idle)->RoundTrip(Get("/x"), &r).ok());
+  CHECK((*idle)->Reusable());
+  // The server closes it after a second idle; from then on it is not reused.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((*idle)->Reusable() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  CHECK_FALSE((*idle)->Reusable());
+
+  auto closing = HttpConnection::Open(s.endpoint(), nullptr, 5s);
+  REQUIRE(closing.ok());
+  REQUIRE((*closing)->RoundTrip(Get("/bye"), &r).ok());
+  CHECK(r.body == "bye");
+  CHECK_FALSE((*closing)->Reusable());
+  CHECK((*closing)->RoundTrip(Get("/x"), &r).code() == StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("http: a slow server times out, a closed port is refused, both before any reply") {
+  TestServer<> s;
+  s.server().Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(600ms);
+    res.set_content("late", "text/plain");
+  });
+  s.Start();
+  auto conn = HttpConnection::Open(s.endpoint(), nullptr, 150ms);
+  REQUIRE(conn.ok());
+  HttpResponse r;
+  Status slow = (*conn)->RoundTrip(Get("/slow"), &r);
+  CHECK(slow.code() == StatusCode::kDeadlineExceeded);
+  CHECK_FALSE((*conn)->response_started());
+  CHECK_FALSE((*conn)->Reusable());
+
+  auto refused = HttpConnection::Open({"http", "127.0.0.1", 1}, nullptr, 1s);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kUnavailable);
+  CHECK(refused.status().message().find("cannot connect to 127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("http: TLS verifies the server against the given CA and names what is wrong") {
+  auto dir = TempDir::Make("tusk-http-tls");
+  REQUIRE(dir.ok());
+  const std::string cert = dir->Sub("cert.pem"), key = dir->Sub("key.pem");
+  SubprocessOptions gen;
+  gen.argv = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+              "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+              "-addext", "subjectAltName=IP:127.0.0.1"};
+  auto made = RunSubprocess(gen, 30s);
+  REQUIRE(made.ok());
+  REQUIRE(made->exit.success());
+
+  TestServer<httplib::SSLServer> s(cert.c_str(), key.c_str());
+  s.server().Get("/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("secret", "text/plain"); });
+  s.Start();
+
+  auto trusted = TlsContext::Create(cert);
+  REQUIRE(trusted.ok());
+  auto conn = HttpConnection::Open(s.endpoint("https"), *trusted, 5s);
+  REQUIRE(conn.ok());
+  HttpResponse r;
+  REQUIRE((*conn)->RoundTrip(Get("/x"), &r).ok());
+  CHECK(r.body == "secret");
+  CHECK((*conn)->Reusable());
+
+  auto system_only = TlsContext::Create("");
+  REQUIRE(system_only.ok());
+  auto untrusted = HttpConnection::Open(s.endpoint("https"), *system_only, 5s);
+  REQUIRE_FALSE(untrusted.ok());
+  CHECK(untrusted.status().message().find("not trusted") != std::string::npos);
+
+  CHECK(TlsContext::Create(dir->Sub("missing.pem")).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("http: endpoint URLs name scheme, host and port") {
+  auto ep = ParseEndpoint("https://[::1]:9443/ignored");
+  REQUIRE(ep.ok());
+  CHECK(ep->scheme == "https");
+  CHECK(ep->host == "[::1]");
+  CHECK(ep->port == 9443);
+  CHECK(ParseEndpoint("HTTP://minio")->port == 80);
+  CHECK(ParseEndpoint("ftp://x").status().code() == StatusCode::kInvalidArgument);
+  CHECK(ParseEndpoint("127.0.0.1:9000").status().code() == StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tusk::s3
