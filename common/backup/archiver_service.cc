@@ -57,7 +57,8 @@ Status WriteAll(int fd, const std::string& s) {
 }  // namespace
 
 StatusOr<std::unique_ptr<ArchiverService>> ArchiverService::Start(const std::string& socket_path,
-                                                                  WalArchiver* archiver, std::optional<Owner> owner) {
+                                                                  WalArchiver* archiver, std::optional<Owner> owner,
+                                                                  std::function<void()> backups_changed) {
   ASSIGN_OR_RETURN(sockaddr_un addr, Address(socket_path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoError("socket", errno);
@@ -79,6 +80,7 @@ StatusOr<std::unique_ptr<ArchiverService>> ArchiverService::Start(const std::str
     return ErrnoError("pipe", err);
   }
   std::unique_ptr<ArchiverService> svc(new ArchiverService(socket_path, archiver, fd, wake));
+  svc->backups_changed_ = std::move(backups_changed);
   svc->thread_ = std::thread([s = svc.get()] { s->Serve(); });
   return svc;
 }
@@ -120,6 +122,9 @@ void ArchiverService::Handle(int fd) {
   std::string reply;
   if (!line.ok()) {
     reply = "ERROR " + line.status().message() + "\n";
+  } else if (*line == "BACKUPS-CHANGED") {
+    if (backups_changed_) backups_changed_();
+    reply = "OK\n";
   } else if (line->rfind("ARCHIVE /", 0) != 0) {
     reply = "ERROR expected 'ARCHIVE <absolute path>'\n";
   } else {
@@ -133,8 +138,12 @@ void ArchiverService::Handle(int fd) {
   ::close(fd);
 }
 
-Status ArchiveThroughService(const std::string& socket_path, const std::string& wal_path,
-                             std::chrono::seconds timeout) {
+namespace {
+
+// One request line to the service and its answer. Unavailable, as is, when
+// nobody listens; later failures say they happened while `doing`.
+StatusOr<std::string> Ask(const std::string& socket_path, const std::string& request, std::chrono::seconds timeout,
+                          const std::string& doing) {
   ASSIGN_OR_RETURN(sockaddr_un addr, Address(socket_path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoError("socket", errno);
@@ -143,13 +152,26 @@ Status ArchiveThroughService(const std::string& socket_path, const std::string& 
     ::close(fd);
     return UnavailableError("archiver service at " + socket_path + " is not reachable: " + std::strerror(err));
   }
-  Status s = WriteAll(fd, "ARCHIVE " + wal_path + "\n");
+  Status s = WriteAll(fd, request + "\n");
   StatusOr<std::string> line = s.ok() ? ReadLine(fd, std::chrono::steady_clock::now() + timeout) : s;
   ::close(fd);
-  if (!line.ok()) return line.status().WithContext("archiving " + wal_path + " through the instance manager");
-  if (*line == "OK") return OkStatus();
+  if (!line.ok()) return line.status().WithContext(doing);
   if (line->rfind("ERROR ", 0) == 0) return AbortedError(line->substr(6));
-  return InternalError("unexpected answer from the archiver service: " + *line);
+  if (*line != "OK") return InternalError("unexpected answer from the archiver service: " + *line);
+  return line;
+}
+
+}  // namespace
+
+Status ArchiveThroughService(const std::string& socket_path, const std::string& wal_path,
+                             std::chrono::seconds timeout) {
+  return Ask(socket_path, "ARCHIVE " + wal_path, timeout, "archiving " + wal_path + " through the instance manager")
+      .status();
+}
+
+Status NotifyBackupsChanged(const std::string& socket_path) {
+  return Ask(socket_path, "BACKUPS-CHANGED", std::chrono::seconds(5), "telling the instance manager backups changed")
+      .status();
 }
 
 }  // namespace tusk::backup

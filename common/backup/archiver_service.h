@@ -3,13 +3,16 @@
 // socket; the short-lived `wal-archive %p` process sends the segment's path
 // and waits for the answer, which comes only once the object is stored.
 // Protocol: one request line "ARCHIVE <absolute path>\n", one reply line
-// "OK\n" or "ERROR <message>\n".
+// "OK\n" or "ERROR <message>\n". A backup or retention run that changed the
+// store's backups says "BACKUPS-CHANGED\n" (answered "OK\n"), so the
+// manager re-reads its first recoverability point at once.
 #pragma once
 
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,8 +33,10 @@ class ArchiverService {
     uid_t uid;
     gid_t gid;
   };
+  // `backups_changed` runs on the service's thread and must not block.
   static StatusOr<std::unique_ptr<ArchiverService>> Start(const std::string& socket_path, WalArchiver* archiver,
-                                                          std::optional<Owner> owner = std::nullopt);
+                                                          std::optional<Owner> owner = std::nullopt,
+                                                          std::function<void()> backups_changed = nullptr);
   ~ArchiverService();
   void Stop();
 
@@ -42,6 +47,7 @@ class ArchiverService {
 
   std::string path_;
   WalArchiver* archiver_;
+  std::function<void()> backups_changed_;
   int listen_fd_;
   int wake_read_;
   int wake_write_;
@@ -53,5 +59,9 @@ class ArchiverService {
 // caller then uploads by itself); otherwise the manager's verdict.
 Status ArchiveThroughService(const std::string& socket_path, const std::string& wal_path,
                              std::chrono::seconds timeout);
+
+// Tells the manager listening on `socket_path` that backups were added or
+// deleted; Unavailable when none listens.
+Status NotifyBackupsChanged(const std::string& socket_path);
 
 }  // namespace tusk::backup

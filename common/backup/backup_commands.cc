@@ -6,7 +6,9 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
+#include "common/backup/archiver_service.h"
 #include "common/backup/base_backup.h"
 #include "common/backup/command_args.h"
 #include "common/backup/commands.h"
@@ -52,6 +54,15 @@ StatusOr<Opened> Open(const CommandArgs& args) {
   return o;
 }
 
+// A running instance manager re-reads its first recoverability point when
+// told; without one (or unreachable) there is nobody to tell.
+void TellManagerBackupsChanged(log::Logger& logger) {
+  const char* socket = std::getenv("TUSK_ARCHIVER_SOCKET");
+  if (socket == nullptr || *socket == '\0') return;
+  Status s = NotifyBackupsChanged(socket);
+  if (!s.ok()) logger.Info("the instance manager was not told of the change", {{"reason", s.ToString()}});
+}
+
 }  // namespace
 
 int BackupCommand(const std::vector<std::string>& argv) {
@@ -72,6 +83,7 @@ int BackupCommand(const std::vector<std::string>& argv) {
   if (!info.ok()) return Fail(logger, "backup failed", info.status());
   logger.Info("backup completed", {{"backupId", info->backup_id}, {"beginWal", info->begin_wal},
                                    {"endWal", info->end_wal}, {"size", info->size.value_or(0)}});
+  TellManagerBackupsChanged(logger);
   std::printf("%s\n", info->backup_id.c_str());
   return 0;
 }
@@ -134,6 +146,7 @@ int RetentionCommand(const std::vector<std::string>& argv) {
   logger.Info("retention applied", {{"deletedBackups", plan->delete_backups.size()},
                                     {"deletedWal", plan->delete_wal_keys.size()},
                                     {"firstRecoverableWal", plan->first_recoverable_wal}});
+  if (!plan->delete_backups.empty()) TellManagerBackupsChanged(logger);
   return 0;
 }
 

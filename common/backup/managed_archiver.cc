@@ -33,7 +33,8 @@ StatusOr<std::unique_ptr<ManagedArchiver>> ManagedArchiver::StartFromEnvironment
   ASSIGN_OR_RETURN(m->store_, OpenObjectStore(config));
   m->archiver_ = std::make_unique<WalArchiver>(
       m->store_.get(), layout, WalArchiver::Options{config.wal_compression, config.wal_max_parallel, ""});
-  ASSIGN_OR_RETURN(m->service_, ArchiverService::Start(m->socket_path_, m->archiver_.get(), socket_owner));
+  ASSIGN_OR_RETURN(m->service_, ArchiverService::Start(m->socket_path_, m->archiver_.get(), socket_owner,
+                                                       [p = m.get()] { p->RefreshSoon(); }));
   m->refresher_ = std::thread([p = m.get(), refresh] { p->RefreshLoop(refresh); });
   return m;
 }
@@ -68,8 +69,17 @@ void ManagedArchiver::RefreshLoop(std::chrono::seconds every) {
       // Keep the last known point: a store outage does not move it.
       recoverability_.last_error = read.status().message();
     }
-    cv_.wait_for(lock, every, [this] { return stopping_; });
+    cv_.wait_for(lock, every, [this] { return stopping_ || refresh_requested_; });
+    refresh_requested_ = false;
   }
+}
+
+void ManagedArchiver::RefreshSoon() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    refresh_requested_ = true;
+  }
+  cv_.notify_all();
 }
 
 }  // namespace tusk::backup

@@ -3,7 +3,8 @@
 // named by $TUSK_ARCHIVER_SOCKET, configured from $TUSK_BACKUP_CONFIG. A
 // background thread keeps the first recoverability point (the end of the
 // oldest complete base backup) fresh, so status reports never wait on the
-// store.
+// store: it re-reads it every `refresh`, and at once when a backup or
+// retention run says the backups changed.
 #pragma once
 
 #include <chrono>
@@ -50,6 +51,7 @@ class ManagedArchiver {
  private:
   ManagedArchiver() = default;
   void RefreshLoop(std::chrono::seconds every);
+  void RefreshSoon();
 
   std::string socket_path_;
   std::unique_ptr<s3::ObjectStore> store_;
@@ -60,6 +62,7 @@ class ManagedArchiver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool refresh_requested_ = false;
   RecoverabilityStats recoverability_;
   std::thread refresher_;
 };

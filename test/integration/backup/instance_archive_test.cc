@@ -11,6 +11,7 @@
 
 #include <set>
 
+#include "common/backup/backup_info.h"
 #include "common/pg/connection.h"
 #include "test/integration/backup/backup_env.h"
 #include "test/integration/pg/instance_fixture.h"
@@ -160,6 +161,28 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
   REQUIRE(since_at != std::string::npos);
   CHECK(std::stod(m.substr(since_at + 51)) >= 0);
   CHECK(m.find("\ncnpg_collector_first_recoverability_point 0\n") != std::string::npos);
+
+  // A base backup tells the manager, which reads the new first
+  // recoverability point at once rather than at its next minute's refresh.
+  SubprocessOptions backup;
+  backup.argv = {TUSK_INSTANCE_BIN, "backup", "--pgdata", node + "/pgdata", "--conninfo",
+                 "host=" + node + "/run port=" + std::to_string(port) + " user=postgres dbname=postgres"};
+  backup.env = {"TUSK_BACKUP_CONFIG=" + env.config, "TUSK_ARCHIVER_SOCKET=" + socket};
+  auto taken = RunSubprocess(backup, std::chrono::minutes(2));
+  REQUIRE(taken.ok());
+  INFO(taken->stderr_data);
+  REQUIRE(taken->exit.success());
+  // The id is the last line; tusk-instance's own log lines come before it.
+  std::string out = taken->stdout_data;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  const std::string backup_id = out.substr(out.rfind('\n') + 1);
+  auto info = ParseBackupInfo(*env.Store()->Get(env.layout().BackupInfoKey(backup_id)));
+  REQUIRE(info.ok());
+  const auto end = std::chrono::duration_cast<std::chrono::milliseconds>(
+      ParseTimestamp(info->end_time)->time_since_epoch()).count();
+  REQUIRE(WaitFor([&] { return GetStatus(grpc_address).archiver().first_recoverability_unix_ms() == end; },
+                  std::chrono::seconds(15)));
+  CHECK(GetStatus(grpc_address).archiver().last_backup_id() == backup_id);
 }
 
 }  // namespace tusk::backup::testing
