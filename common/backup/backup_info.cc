@@ -194,6 +194,14 @@ StatusOr<BackupInfo> ParseBackupInfo(const std::string& text) {
   i.timeline = static_cast<int>(num("timeline"));
   i.version = static_cast<int>(num("version"));
   if (num("xlog_segment_size") != 0) i.xlog_segment_size = num("xlog_segment_size");
+  // copy_stats is a Python dict: {'total_time': 12.3, 'number_of_workers': 4}
+  const std::string stats = get("copy_stats");
+  auto stat = [&](const std::string& key) -> const char* {
+    auto at = stats.find("'" + key + "':");
+    return at == std::string::npos ? nullptr : stats.c_str() + at + key.size() + 3;
+  };
+  if (const char* v = stat("total_time")) i.copy_seconds = std::strtod(v, nullptr);
+  if (const char* v = stat("number_of_workers")) i.workers = std::atoi(v);
   return i;
 }
 

@@ -21,6 +21,8 @@ TEST_CASE("backup.info is written with sorted, barman 3.0 keys and read back") {
   i.systemid = "7311111111111111111";
   i.version = 150018;
   i.size = 123;
+  i.copy_seconds = 12.5;
+  i.workers = 3;
   std::string text = RenderBackupInfo(i);
   CHECK(text.find("backup_label='START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\\nLABEL: it\\'s\\n'\n") !=
         std::string::npos);
@@ -37,6 +39,8 @@ TEST_CASE("backup.info is written with sorted, barman 3.0 keys and read back") {
   CHECK(back->status == "DONE");
   CHECK(back->end_xlog == "0/2000100");
   CHECK(back->size == i.size);
+  CHECK(back->copy_seconds == 12.5);
+  CHECK(back->workers == 3);
   CHECK(back->error.empty());
 }
 

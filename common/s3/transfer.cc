@@ -41,10 +41,12 @@ void StreamingUpload::Worker() {
       ++busy_;
     }
     Status s = FirstError().ok() ? upload_->UploadPart(part.first, part.second) : OkStatus();
+    part.second.clear();
     {
       std::lock_guard<std::mutex> lock(mu_);
       --busy_;
       if (!s.ok() && error_.ok()) error_ = s;
+      spare_.push_back(std::move(part.second));
     }
     cv_.notify_all();
   }
@@ -69,6 +71,14 @@ Status StreamingUpload::Write(std::string_view data) {
   bytes_ += data.size();
   while (!data.empty()) {
     size_t take = std::min(data.size(), part_size_ - buffer_.size());
+    if (buffer_.capacity() < part_size_) {
+      // A buffer a finished part left behind: its pages are already mapped.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spare_.empty()) {
+        buffer_.swap(spare_.back());
+        spare_.pop_back();
+      }
+    }
     if (buffer_.capacity() < part_size_) buffer_.reserve(part_size_);
     buffer_.append(data.substr(0, take));
     data.remove_prefix(take);

@@ -49,6 +49,7 @@ class StreamingUpload {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<int, std::string>> queue_;
+  std::vector<std::string> spare_;  // emptied part buffers, reused by Write
   int busy_ = 0;
   bool stopping_ = false;
   Status error_;
