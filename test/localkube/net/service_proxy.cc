@@ -7,6 +7,7 @@
 
 #include <array>
 #include <future>
+#include <random>
 
 #include "test/localkube/net/netns.h"
 
@@ -64,13 +65,17 @@ struct ServiceProxy::Listener : std::enable_shared_from_this<ServiceProxy::Liste
   tcp::acceptor acceptor;
   std::mutex mu;
   std::vector<Backend> backends;
-  size_t next = 0;
+  std::mt19937 random{std::random_device{}()};
 
+  // The backends to try for one connection: from a random one on, as
+  // kube-proxy picks at random. (Strict round robin let two clients that poll
+  // in step each be sent back to themselves, connection after connection.)
   std::vector<Backend> Rotation() {
     std::lock_guard<std::mutex> lock(mu);
     std::vector<Backend> order;
-    for (size_t i = 0; i < backends.size(); ++i) order.push_back(backends[(next + i) % backends.size()]);
-    if (!backends.empty()) next = (next + 1) % backends.size();
+    if (backends.empty()) return order;
+    const size_t first = random() % backends.size();
+    for (size_t i = 0; i < backends.size(); ++i) order.push_back(backends[(first + i) % backends.size()]);
     return order;
   }
 

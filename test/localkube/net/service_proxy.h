@@ -1,6 +1,6 @@
 // The userspace L4 proxy behind ClusterIPs. It listens on each Service's
 // ClusterIP:port inside localkube's network namespace and relays every new
-// TCP connection to one of the Service's ready endpoints, round robin. An
+// TCP connection to one of the Service's ready endpoints, picked at random. An
 // endpoint change applies to the next accepted connection; connections
 // already relayed keep their backend, as with kube-proxy.
 #pragma once
