@@ -57,7 +57,7 @@ bench:
 
 demo: build
 	@echo "make demo: not available yet. The demo runs a Cluster on the embedded localkube," >&2
-	@echo "which needs the operator (tusk-operator) and localkube's kubelet; neither exists yet." >&2
+	@echo "which needs the operator (tusk-operator); it does not exist yet." >&2
 	@exit 2
 
 clean:

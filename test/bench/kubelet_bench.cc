@@ -56,7 +56,10 @@ int main() {
     }
     running.push_back(MillisSince(t));
   }
-  tusk::bench::ReportSamples("kubelet.pod_running_ms", running, "ms", {{"goal", 300}});
+  // kubelet.pod_running_ms (create to Running) is measured through the API
+  // by the localkube bench; this is the kubelet alone, without API or
+  // scheduler.
+  tusk::bench::ReportSamples("kubelet.sync_pod_running_ms", running, "ms");
 
   for (int i = 20; i < 100; ++i) {
     const std::string name = "bench-" + std::to_string(i);

@@ -163,13 +163,15 @@ void ServePodLog(const PodLogSource& source, const json& pod, const httplib::Req
       return !now.ok() || !ContainerRunActive(*now, c) || !current.ok() || *current != follower->path;
     };
     // Each call waits at most ~200 ms, so a client that hung up is noticed.
+    // New output is looked for every 20 ms; whether the run is over (a
+    // lookup of the pod) once the call has waited without any.
     bool finished = false;
     for (int i = 0; i < 10 && !finished; ++i) {
       if ((src.stopping && src.stopping->load()) || (limit >= 0 && *sent >= limit)) {
         finished = true;
       } else if (std::string more = follower->Read(); !more.empty()) {
         return send(more);
-      } else if (run_over()) {
+      } else if (i == 9 && run_over()) {
         send(follower->Read());  // the run's last words
         finished = true;
       } else {
