@@ -39,7 +39,7 @@ Primary MakePrimary() {
 void StartAndWaitWritable(Instance& pg) {
   REQUIRE_OK(pg.Start());
   INFO(pg.LogTail());
-  REQUIRE(WaitFor([&] { return pg.Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return pg.Writable(); }, 60s));
 }
 
 std::string ReadProc(pid_t pid, const std::string& file) {
@@ -138,7 +138,7 @@ TEST_CASE("as PID 1 the manager reaps orphaned zombies") {
   Primary p = MakePrimary();
   REQUIRE_OK(p.pg->StartAsPid1());
   INFO(p.pg->LogTail());
-  REQUIRE(WaitFor([&] { return p.pg->Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return p.pg->Writable(); }, 60s));
   // The manager is unshare's child; inside the namespace it is PID 1.
   pid_t unshare = p.pg->manager_pid();
   pid_t manager = std::atoi(ReadProc(unshare, "task/" + std::to_string(unshare) + "/children").c_str());
@@ -150,7 +150,7 @@ TEST_CASE("as PID 1 the manager reaps orphaned zombies") {
   const std::string marker = "2.4601";
   REQUIRE_OK(p.pg->Sql("COPY (SELECT 1) TO PROGRAM '(sleep " + marker + " &) ; exit 0'"));
   std::vector<pid_t> orphans;
-  REQUIRE(WaitFor([&] { return !(orphans = PidsWithCmdline(std::string("sleep\0", 6) + marker + '\0')).empty(); },
+  REQUIRE(Eventually([&] { return !(orphans = PidsWithCmdline(std::string("sleep\0", 6) + marker + '\0')).empty(); },
                   10s));
   REQUIRE(orphans.size() == 1);
   const pid_t orphan = orphans[0];
@@ -159,7 +159,7 @@ TEST_CASE("as PID 1 the manager reaps orphaned zombies") {
   REQUIRE(ProcStat(orphan, &state, &ppid));
   CHECK(ppid == manager);
   // Once it exits, nothing of it is left: no zombie under PID 1.
-  CHECK(WaitFor([&] { return !ProcStat(orphan, &state, &ppid) || ppid != manager; }, 20s));
+  CHECK(Eventually([&] { return !ProcStat(orphan, &state, &ppid) || ppid != manager; }, 20s));
   CHECK(p.pg->manager_running());
   CHECK(p.pg->Writable());
 }
@@ -171,7 +171,7 @@ TEST_CASE("a bad parameter value is refused and postgres keeps its last good con
 
   p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["work_mem"] = "banana"; });
   std::string error;
-  REQUIRE(WaitFor([&] { return !(error = p.pg->GetStatus().config_error()).empty(); }, 30s));
+  REQUIRE(Eventually([&] { return !(error = p.pg->GetStatus().config_error()).empty(); }, 30s));
   CHECK_THAT(error, Catch::Contains("invalid value for parameter \"work_mem\": \"banana\""));
   CHECK(p.pg->SqlScalar("SHOW work_mem") == "8MB");
   CHECK(ReadFile(p.pg->pgdata() + "/custom.conf")->find("work_mem = '8MB'") != std::string::npos);
@@ -179,12 +179,12 @@ TEST_CASE("a bad parameter value is refused and postgres keeps its last good con
 
   // A good value is applied with a reload and clears the error.
   p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["work_mem"] = "16MB"; });
-  CHECK(WaitFor([&] { return p.pg->SqlScalar("SHOW work_mem") == "16MB"; }, 30s));
-  CHECK(WaitFor([&] { return p.pg->GetStatus().config_error().empty(); }, 10s));
+  CHECK(Eventually([&] { return p.pg->SqlScalar("SHOW work_mem") == "16MB"; }, 30s));
+  CHECK(Eventually([&] { return p.pg->GetStatus().config_error().empty(); }, 10s));
 
   // A parameter the operator owns is refused the same way.
   p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["port"] = "6543"; });
-  REQUIRE(WaitFor([&] { return !(error = p.pg->GetStatus().config_error()).empty(); }, 30s));
+  REQUIRE(Eventually([&] { return !(error = p.pg->GetStatus().config_error()).empty(); }, 30s));
   CHECK_THAT(error, Catch::Contains("Can't set fixed configuration parameter \"port\""));
 
   // After a restart postgres runs with the last good configuration.
@@ -193,7 +193,7 @@ TEST_CASE("a bad parameter value is refused and postgres keeps its last good con
   REQUIRE(p.pg->Stub()->Restart(&ctx, instance::v1::RestartRequest(), &res).ok());
   INFO(res.message());
   CHECK(res.ok());
-  REQUIRE(WaitFor([&] { return p.pg->Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return p.pg->Writable(); }, 60s));
   CHECK(p.pg->SqlScalar("SHOW work_mem") == "16MB");
   CHECK(p.pg->SqlScalar("SHOW port") == std::to_string(p.pg->port()));
 }
@@ -210,7 +210,7 @@ TEST_CASE("a fenced instance stops postgres while the manager keeps reporting") 
     REQUIRE(p.pg->Stub()->SetFenced(&ctx, req, &res).ok());
   }
   CHECK(res.ok());
-  CHECK(WaitFor([&] { return ::kill(postmaster, 0) != 0; }, 30s));
+  CHECK(Eventually([&] { return ::kill(postmaster, 0) != 0; }, 30s));
   auto st = p.pg->GetStatus();
   CHECK(st.fenced());
   CHECK_FALSE(st.postgres_running());
@@ -229,13 +229,13 @@ TEST_CASE("a fenced instance stops postgres while the manager keeps reporting") 
     grpc::ClientContext ctx;
     REQUIRE(p.pg->Stub()->SetFenced(&ctx, req, &res).ok());
   }
-  CHECK(WaitFor([&] { return p.pg->Writable(); }, 60s));
+  CHECK(Eventually([&] { return p.pg->Writable(); }, 60s));
 
   // The Cluster annotation fences too, as kubectl cnpg fencing on does.
   p.cluster->Update([](nlohmann::json& c) { c["metadata"]["annotations"]["cnpg.io/fencedInstances"] = "[\"pg-1\"]"; });
-  CHECK(WaitFor([&] { return p.pg->GetStatus().fenced() && !p.pg->GetStatus().postgres_running(); }, 30s));
+  CHECK(Eventually([&] { return p.pg->GetStatus().fenced() && !p.pg->GetStatus().postgres_running(); }, 30s));
   p.cluster->Update([](nlohmann::json& c) { c["metadata"]["annotations"]["cnpg.io/fencedInstances"] = "[]"; });
-  CHECK(WaitFor([&] { return p.pg->Writable(); }, 60s));
+  CHECK(Eventually([&] { return p.pg->Writable(); }, 60s));
 }
 
 TEST_CASE("operations over gRPC and the debug HTTP endpoints") {
@@ -288,7 +288,7 @@ TEST_CASE("operations over gRPC and the debug HTTP endpoints") {
   // until the operator's Restart.
   p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["max_connections"] = "120"; });
   instance::v1::InstanceStatus pending;
-  REQUIRE(WaitFor([&] { return (pending = p.pg->GetStatus()).pending_restart(); }, 30s));
+  REQUIRE(Eventually([&] { return (pending = p.pg->GetStatus()).pending_restart(); }, 30s));
   CHECK(pending.pending_restart_parameters_size() == 1);
   CHECK(pending.pending_restart_parameters(0) == "max_connections");
   CHECK(p.pg->SqlScalar("SHOW max_connections") == "100");
@@ -298,9 +298,9 @@ TEST_CASE("operations over gRPC and the debug HTTP endpoints") {
     REQUIRE(stub->Restart(&ctx, req, &res).ok());
     CHECK(res.ok());
   }
-  REQUIRE(WaitFor([&] { return p.pg->Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return p.pg->Writable(); }, 60s));
   CHECK(p.pg->SqlScalar("SHOW max_connections") == "120");
-  CHECK(WaitFor([&] { return !p.pg->GetStatus().pending_restart(); }, 10s));
+  CHECK(Eventually([&] { return !p.pg->GetStatus().pending_restart(); }, 10s));
 
   // `tusk-instance status` prints the same status as JSON.
   SubprocessOptions so;
@@ -321,7 +321,7 @@ TEST_CASE("operations over gRPC and the debug HTTP endpoints") {
     return *r;
   };
   CHECK(get("/healthz").status == 200);
-  CHECK(WaitFor([&] { return http.Get("/readyz") && http.Get("/readyz")->status == 200; }, 10s));
+  CHECK(Eventually([&] { return http.Get("/readyz") && http.Get("/readyz")->status == 200; }, 10s));
   CHECK(get("/startupz").status == 200);
   auto status = nlohmann::json::parse(get("/pg/status").body, nullptr, false);
   REQUIRE(status.is_object());

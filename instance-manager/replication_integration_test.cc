@@ -31,7 +31,7 @@ TEST_CASE("two standbys join, stream, and the status stream shows LSNs and lag")
   REQUIRE_OK(p1.Init());
   REQUIRE_OK(p1.Start());
   INFO(p1.LogTail());
-  REQUIRE(WaitFor([&] { return p1.Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return p1.Writable(); }, 60s));
   REQUIRE_OK(p1.Sql("CREATE TABLE t (id int PRIMARY KEY, note text)"));
 
   REQUIRE_OK(s2.Join());
@@ -40,7 +40,7 @@ TEST_CASE("two standbys join, stream, and the status stream shows LSNs and lag")
   REQUIRE_OK(s3.Start());
 
   // Both standbys stream from the primary through their HA slots.
-  REQUIRE(WaitFor(
+  REQUIRE(Eventually(
       [&] {
         auto r = p1.Sql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND "
                         "application_name IN ('pg-2', 'pg-3')");
@@ -53,7 +53,7 @@ TEST_CASE("two standbys join, stream, and the status stream shows LSNs and lag")
   REQUIRE_OK(p1.Sql("INSERT INTO t VALUES (1, 'written on the primary')"));
   for (Instance* s : {&s2, &s3}) {
     INFO(s->name());
-    CHECK(WaitFor([&] { return s->SqlScalar("SELECT note FROM t WHERE id = 1") == "written on the primary"; }, 30s));
+    CHECK(Eventually([&] { return s->SqlScalar("SELECT note FROM t WHERE id = 1") == "written on the primary"; }, 30s));
     CHECK(s->SqlScalar("SELECT pg_is_in_recovery()") == "t");
   }
 
@@ -111,11 +111,11 @@ TEST_CASE("promotion by editing the desired state, then the old primary rejoins 
   s2.AddPeer(p1);
   REQUIRE_OK(p1.Init());
   REQUIRE_OK(p1.Start());
-  REQUIRE(WaitFor([&] { return p1.Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return p1.Writable(); }, 60s));
   REQUIRE_OK(p1.Sql("CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t VALUES (1, 'before')"));
   REQUIRE_OK(s2.Join());
   REQUIRE_OK(s2.Start());
-  REQUIRE(WaitFor([&] { return s2.SqlScalar("SELECT note FROM t WHERE id = 1") == "before"; }, 60s));
+  REQUIRE(Eventually([&] { return s2.SqlScalar("SELECT note FROM t WHERE id = 1") == "before"; }, 60s));
 
   // The standby goes away, a write lands on the primary alone, then the
   // primary dies without a clean shutdown: the timelines will diverge.
@@ -124,12 +124,12 @@ TEST_CASE("promotion by editing the desired state, then the old primary rejoins 
   p1.KillManager();
   REQUIRE_FALSE(p1.Writable());
   REQUIRE_OK(s2.Start());
-  REQUIRE(WaitFor([&] { return s2.SqlScalar("SELECT count(*) FROM t") == "1"; }, 60s));
+  REQUIRE(Eventually([&] { return s2.SqlScalar("SELECT count(*) FROM t") == "1"; }, 60s));
   CHECK_FALSE(s2.Writable());  // still a standby until the Cluster says otherwise
 
   cluster.Update([](nlohmann::json& c) { c["status"]["targetPrimary"] = "pg-2"; });
   INFO(s2.LogTail());
-  REQUIRE(WaitFor([&] { return s2.Writable(); }, 30s));
+  REQUIRE(Eventually([&] { return s2.Writable(); }, 30s));
   REQUIRE_OK(s2.Sql("INSERT INTO t VALUES (3, 'after failover')"));
   CHECK(s2.GetStatus().timeline_id() == 2);
   CHECK(s2.GetStatus().role() == instance::v1::ROLE_PRIMARY);
@@ -138,18 +138,18 @@ TEST_CASE("promotion by editing the desired state, then the old primary rejoins 
   cluster.Update([](nlohmann::json& c) { c["status"]["currentPrimary"] = "pg-2"; });
   REQUIRE_OK(p1.Start());
   INFO(p1.LogTail());
-  REQUIRE(WaitFor([&] { return p1.SqlScalar("SELECT note FROM t WHERE id = 3") == "after failover"; }, 90s));
+  REQUIRE(Eventually([&] { return p1.SqlScalar("SELECT note FROM t WHERE id = 3") == "after failover"; }, 90s));
   // It never became writable again: it is a standby on the new timeline,
   // streaming from pg-2, and came back through pg_rewind.
   CHECK(p1.SqlScalar("SELECT pg_is_in_recovery()") == "t");
   // (pg_rewind copies the new primary's WAL, so the row can be there
   // before the WAL receiver has connected.)
-  CHECK(WaitFor([&] { return p1.SqlScalar("SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'") ==
+  CHECK(Eventually([&] { return p1.SqlScalar("SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'") ==
                              std::to_string(s2.port()); },
                 30s));
   CHECK(p1.SqlScalar("SELECT count(*) FROM t WHERE id = 2") == "0");  // rewound away
   CHECK(p1.LogTail(200000).find("servers diverged") != std::string::npos);
-  CHECK(WaitFor([&] { return s2.SqlScalar("SELECT state FROM pg_stat_replication WHERE application_name = 'pg-1'") ==
+  CHECK(Eventually([&] { return s2.SqlScalar("SELECT state FROM pg_stat_replication WHERE application_name = 'pg-1'") ==
                              "streaming"; },
                 30s));
   CHECK(p1.GetStatus().timeline_id() == 2);
@@ -168,23 +168,23 @@ TEST_CASE("a running primary that the Cluster demotes rewinds and follows the ne
   s2.AddPeer(p1);
   REQUIRE(p1.Init().ok());
   REQUIRE(p1.Start().ok());
-  REQUIRE(WaitFor([&] { return p1.Writable(); }, 60s));
+  REQUIRE(Eventually([&] { return p1.Writable(); }, 60s));
   REQUIRE(p1.Sql("CREATE TABLE t (id int PRIMARY KEY)").ok());
   REQUIRE(s2.Join().ok());
   REQUIRE(s2.Start().ok());
-  REQUIRE(WaitFor([&] { return s2.SqlScalar("SELECT count(*) FROM t") == "0"; }, 60s));
+  REQUIRE(Eventually([&] { return s2.SqlScalar("SELECT count(*) FROM t") == "0"; }, 60s));
 
   // Both edits at once, as right after a switchover decision: pg-2 is
   // promoted, and pg-1 (still running) must rewind against a server that
   // was promoted a moment ago.
   cluster.Update([](nlohmann::json& c) { c["status"]["targetPrimary"] = "pg-2"; });
-  REQUIRE(WaitFor([&] { return s2.Writable(); }, 30s));
+  REQUIRE(Eventually([&] { return s2.Writable(); }, 30s));
   cluster.Update([](nlohmann::json& c) { c["status"]["currentPrimary"] = "pg-2"; });
   REQUIRE(s2.Sql("INSERT INTO t VALUES (1)").ok());
   INFO(p1.LogTail());
-  CHECK(WaitFor([&] { return p1.SqlScalar("SELECT count(*) FROM t WHERE id = 1") == "1"; }, 90s));
+  CHECK(Eventually([&] { return p1.SqlScalar("SELECT count(*) FROM t WHERE id = 1") == "1"; }, 90s));
   CHECK(p1.SqlScalar("SELECT pg_is_in_recovery()") == "t");
-  CHECK(WaitFor([&] { return p1.SqlScalar("SELECT received_tli FROM pg_stat_wal_receiver") == "2"; }, 30s));
+  CHECK(Eventually([&] { return p1.SqlScalar("SELECT received_tli FROM pg_stat_wal_receiver") == "2"; }, 30s));
 }
 
 }  // namespace tusk::testing

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace tusk {
@@ -17,6 +18,11 @@ using Duration = std::chrono::nanoseconds;
 using MonoTime = std::chrono::steady_clock::time_point;
 using WallTime = std::chrono::system_clock::time_point;
 using TimerId = uint64_t;
+
+// Kubernetes' timestamps: RFC 3339 in UTC, "2026-11-25T10:53:11Z" (Time) and
+// "2026-11-25T10:53:11.123456Z" (MicroTime, six fractional digits).
+std::string FormatRfc3339(WallTime t);
+std::string FormatRfc3339Micro(WallTime t);
 
 class Clock {
  public:

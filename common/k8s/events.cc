@@ -9,14 +9,6 @@ namespace {
 constexpr auto kAggregationWindow = std::chrono::minutes(10);
 constexpr size_t kMaxSimilarMessages = 10;
 
-std::string Rfc3339Seconds(WallTime t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -30,7 +22,7 @@ Status EventRecorder::Record(const Json& object, const std::string& type, const 
   const std::string name = meta.value("name", "");
   const std::string object_id = object.value("kind", "") + "/" + ns + "/" + name + "/" + meta.value("uid", "");
   const MonoTime now = clock_.Now();
-  const std::string now_str = Rfc3339Seconds(clock_.WallNow());
+  const std::string now_str = FormatRfc3339(clock_.WallNow());
 
   std::unique_lock<std::mutex> lock(mu_);
   // Too many distinct messages for one reason: fold them into one event.

@@ -3,20 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "test/fakes/fake_kube_client.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::k8s {
 namespace {
-
-// Polls `cond` until it holds or two seconds pass.
-template <typename F>
-bool Eventually(F cond) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return cond();
-}
 
 Json Pod(const std::string& ns, const std::string& name, const std::string& cluster, const std::string& owner_uid = "") {
   Json p = {{"apiVersion", "v1"}, {"kind", "Pod"},

@@ -13,6 +13,7 @@
 #include "common/k8s/informer.h"
 #include "common/k8s/testing/localkube.h"
 #include "common/k8s/testing/tcp_proxy.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::k8s {
 namespace {
@@ -27,16 +28,6 @@ using testing::Localkube;
     return;                                                            \
   }                                                                    \
   std::unique_ptr<Localkube> var = std::move(*var##_or)
-
-template <typename F>
-bool Eventually(F cond, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
 
 std::unique_ptr<HttpKubeClient> Connect(const KubeConfig& config, Clock& clock) {
   HttpClientOptions opts;
@@ -201,7 +192,7 @@ TEST_CASE("An informer stays correct across an API server restart") {
   INFO(after.status().ToString());
   REQUIRE(after.ok());
   REQUIRE(client->Delete(kConfigMaps.Named("before")).ok());
-  REQUIRE(Eventually([&] { return CacheMatchesServer(informer, *client); }));
+  REQUIRE(Eventually([&] { return CacheMatchesServer(informer, *client); }, std::chrono::seconds(20)));
   CHECK(informer.cache().Get("default/after").has_value());
   CHECK_FALSE(informer.cache().Get("default/before").has_value());
   informer.Stop();
@@ -234,7 +225,7 @@ TEST_CASE("An informer re-lists after a forced 410 and reports what it missed") 
   for (int i = 0; i < 30; ++i) REQUIRE(direct->Create(kConfigMaps, ConfigMap("new-" + std::to_string(i), "y")).ok());
   (*proxy)->Restore();
 
-  REQUIRE(Eventually([&] { return informer.lists() >= 2 && CacheMatchesServer(informer, *direct); }));
+  REQUIRE(Eventually([&] { return informer.lists() >= 2 && CacheMatchesServer(informer, *direct); }, std::chrono::seconds(20)));
   CHECK(informer.cache().size() == 32);
   std::lock_guard<std::mutex> lock(mu);
   CHECK(deleted.count("default/old-0") == 1);
@@ -289,7 +280,7 @@ TEST_CASE("Leader election hands over between processes: kill -9 and clean stop"
     return Candidate{id, std::move(*p)};
   };
   Candidate a = start("candidate-a");
-  REQUIRE(Eventually([&] { return LeaseHolder(*client) == "candidate-a"; }));
+  REQUIRE(Eventually([&] { return LeaseHolder(*client) == "candidate-a"; }, std::chrono::seconds(20)));
   Candidate b = start("candidate-b");
   Candidate c = start("candidate-c");
 

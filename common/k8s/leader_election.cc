@@ -5,17 +5,6 @@
 
 namespace tusk::k8s {
 
-std::string FormatMicroTime(WallTime t) {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros % 1'000'000));
-  return buf;
-}
-
 LeaderElector::LeaderElector(KubeClient& client, Clock& clock, LeaderElectionConfig config,
                              LeaderCallbacks callbacks)
     : client_(client),
@@ -42,7 +31,7 @@ void LeaderElector::SetLeading(bool leading) {
 }
 
 bool LeaderElector::TryAcquireOrRenew() {
-  const std::string now_str = FormatMicroTime(clock_.WallNow());
+  const std::string now_str = FormatRfc3339Micro(clock_.WallNow());
   const int64_t duration_s = std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count();
   auto current = client_.Get(lease_ref_);
   if (!current.ok()) {
@@ -124,7 +113,7 @@ Status LeaderElector::Release() {
   // takes over without waiting for expiry.
   lease["spec"]["holderIdentity"] = "";
   lease["spec"]["leaseDurationSeconds"] = 1;
-  lease["spec"]["renewTime"] = FormatMicroTime(clock_.WallNow());
+  lease["spec"]["renewTime"] = FormatRfc3339Micro(clock_.WallNow());
   return client_.Update(lease_ref_, lease).status();
 }
 

@@ -75,7 +75,4 @@ class LeaderElector {
   std::thread thread_;
 };
 
-// MicroTime as the API server writes it: RFC 3339, UTC, six fractional digits.
-std::string FormatMicroTime(WallTime t);
-
 }  // namespace tusk::k8s

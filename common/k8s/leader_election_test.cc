@@ -3,22 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include "test/fakes/fake_kube_client.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::k8s {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-template <typename F>
-bool Eventually(F cond) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return cond();
-}
 
 LeaderElectionConfig Config(const std::string& id) {
   LeaderElectionConfig c;

@@ -26,7 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 using tusk::testing::ClusterFile;
 using tusk::testing::Instance;
-using tusk::testing::WaitFor;
+using tusk::Eventually;
 
 double MsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
@@ -68,11 +68,11 @@ int Run() {
   std::cerr << "bench_instance: bootstrapping two instances\n";
   Check(a.Init(), "init");
   Check(a.Start(), "start pg-1");
-  if (!WaitFor([&] { return a.Writable(); }, 60s)) Fail("pg-1 not writable", &a);
+  if (!Eventually([&] { return a.Writable(); }, 60s)) Fail("pg-1 not writable", &a);
   Check(a.Sql("CREATE TABLE bench (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())").status(), "table");
   Check(b.Join(), "join");
   Check(b.Start(), "start pg-2");
-  if (!WaitFor([&] { return Streaming(a, "pg-2"); }, 60s)) Fail("pg-2 not streaming", &b);
+  if (!Eventually([&] { return Streaming(a, "pg-2"); }, 60s)) Fail("pg-2 not streaming", &b);
 
   // Idle: nothing asked of the manager but its own status ticks.
   std::this_thread::sleep_for(3s);
@@ -132,7 +132,7 @@ int Run() {
     promote.push_back(MsSince(t));
     cluster.Update([&](nlohmann::json& c) { c["status"]["currentPrimary"] = target; });
     std::swap(primary, standby);
-    if (!WaitFor([&] { return Streaming(*primary, standby->name()); }, 120s)) Fail("rejoin", standby);
+    if (!Eventually([&] { return Streaming(*primary, standby->name()); }, 120s)) Fail("rejoin", standby);
   }
   tusk::bench::ReportSamples("instance.promote_ms", promote, "ms", {{"goal", 300}});
 
@@ -147,7 +147,7 @@ int Run() {
     if (!exit || exit->success()) Fail("manager did not exit non-zero", standby);
     crash.push_back(MsSince(t));
     Check(standby->Start(), "restart");
-    if (!WaitFor([&] { return Streaming(*primary, standby->name()); }, 120s)) Fail("restart", standby);
+    if (!Eventually([&] { return Streaming(*primary, standby->name()); }, 120s)) Fail("restart", standby);
   }
   tusk::bench::ReportSamples("instance.crash_exit_ms", crash, "ms", {{"goal", 1000}});
   return 0;

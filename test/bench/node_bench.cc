@@ -105,7 +105,7 @@ int main() {
                   {"spec", {{"clusterIP", cluster_ip}, {"ports", json::array({{{"name", "http"}, {"port", 80}}})}}}};
   if (!t->api.Create("services", "default", service).ok() ||
       !t->api.Create("endpoints", "default", Endpoints(ips[0])).ok() ||
-      !tusk::localkube::testing::Eventually([&] { return Who(cluster_ip) == "web-a\n"; }, std::chrono::seconds(20))) {
+      !tusk::Eventually([&] { return Who(cluster_ip) == "web-a\n"; }, std::chrono::seconds(20))) {
     std::cerr << "bench_localkube_node: the Service never answered\n";
     return 1;
   }

@@ -1,7 +1,9 @@
 #include "test/fakes/fake_kube_client.h"
 
 #include <algorithm>
+#include <map>
 
+#include "common/base/clock.h"
 #include "common/k8s/labels.h"
 #include "common/k8s/merge_patch.h"
 
@@ -17,41 +19,21 @@ std::map<std::string, std::string> LabelsOf(const Json& obj) {
   return out;
 }
 
-// metadata.name / metadata.namespace field selectors ("=", "==", "!=").
+// metadata.name / metadata.namespace field selectors ("=", "==", "!=");
+// other fields read as empty.
 bool MatchesFields(const std::string& selector, const Json& obj) {
-  if (selector.empty()) return true;
-  size_t start = 0;
-  while (start <= selector.size()) {
-    size_t end = selector.find(',', start);
-    std::string term = selector.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    bool negate = false;
-    size_t pos = term.find("!=");
-    size_t vlen = 2;
-    if (pos != std::string::npos) {
-      negate = true;
-    } else if ((pos = term.find("==")) == std::string::npos) {
-      pos = term.find('=');
-      vlen = 1;
-    }
-    if (pos != std::string::npos) {
-      std::string field = term.substr(0, pos), value = term.substr(pos + vlen);
-      std::string actual;
-      if (field == "metadata.name") actual = obj["metadata"].value("name", "");
-      if (field == "metadata.namespace") actual = obj["metadata"].value("namespace", "");
-      if ((actual == value) == negate) return false;
-    }
-    if (end == std::string::npos) break;
-    start = end + 1;
+  auto reqs = ParseRequirements(selector, false);
+  if (!reqs.ok()) return false;
+  const Json& meta = obj["metadata"];
+  const std::map<std::string, std::string> fields = {{"metadata.name", meta.value("name", "")},
+                                                     {"metadata.namespace", meta.value("namespace", "")}};
+  for (const auto& r : *reqs) {
+    auto it = fields.find(r.key);
+    if (!RequirementMatches(r, it == fields.end() ? "" : it->second)) return false;
   }
   return true;
 }
 
-std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 }  // namespace
 
@@ -131,7 +113,7 @@ StatusOr<Json> FakeKubeClient::Create(const ResourceRef& ref, const Json& object
   ++rv_;
   meta["resourceVersion"] = std::to_string(rv_);
   meta["uid"] = "uid-" + std::to_string(++uid_);
-  meta["creationTimestamp"] = NowRfc3339();
+  meta["creationTimestamp"] = FormatRfc3339(std::chrono::system_clock::now());
   meta["generation"] = 1;
   objects_[key] = obj;
   Record(WatchEvent::Type::kAdded, ref, obj);

@@ -48,7 +48,7 @@ TEST_CASE("a base backup restores to the latest point and to every recovery targ
   auto lsn = pg->Query("SELECT pg_current_wal_insert_lsn()::text");
   auto when = pg->Query(kUtcNowSql);
   REQUIRE(pg->Exec("SELECT pg_create_restore_point('after_m1')").ok());
-  REQUIRE(WaitFor([&] { return *pg->Query(kUtcNowSql) > *when; }, std::chrono::seconds(5)));
+  REQUIRE(Eventually([&] { return *pg->Query(kUtcNowSql) > *when; }, std::chrono::seconds(5)));
   REQUIRE(pg->Exec("INSERT INTO marks VALUES (2, 'm2')").ok());
   REQUIRE(pg->Exec("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 10 = 0").ok());
   const std::string latest_accounts = *pg->Query(accounts_sql);

@@ -82,15 +82,6 @@ Status ChownToPostgres(const std::string& path) {
   return ChownTree(path, pg.uid, pg.gid);
 }
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
-
 StatusOr<std::unique_ptr<S3Server>> S3Server::Start(const std::string& data_dir, const std::vector<std::string>& buckets) {
   const std::string modules = S3ServerDir() + "/node_modules";
   if (!PathExists(modules + "/@20minutes/s3rver/package.json")) {
@@ -109,7 +100,7 @@ StatusOr<std::unique_ptr<S3Server>> S3Server::Start(const std::string& data_dir,
   o.stderr_mode = OutputMode::kDiscard;
   auto server = std::unique_ptr<S3Server>(new S3Server);
   ASSIGN_OR_RETURN(server->proc_, Subprocess::Start(o));
-  bool up = WaitFor([&] { return PathExists(port_file); }, std::chrono::seconds(30));
+  bool up = Eventually([&] { return PathExists(port_file); }, std::chrono::seconds(30));
   if (!up) return UnavailableError("the S3 test server did not start within 30 s");
   ASSIGN_OR_RETURN(std::string port, ReadFile(port_file));
   server->port_ = std::atoi(port.c_str());
@@ -128,7 +119,7 @@ TmpfsDir::~TmpfsDir() {
 S3Server::~S3Server() {
   if (proc_ && !proc_->reaped()) {
     proc_->Signal(SIGTERM).IgnoreError();
-    WaitFor([&] { auto r = proc_->Poll(); return !r.ok() || r->has_value(); }, std::chrono::seconds(5));
+    Eventually([&] { auto r = proc_->Poll(); return !r.ok() || r->has_value(); }, std::chrono::seconds(5));
   }
 }
 
@@ -174,7 +165,7 @@ Status PgServer::Start() {
   o.stdout_mode = OutputMode::kDiscard;
   o.stderr_mode = OutputMode::kDiscard;
   ASSIGN_OR_RETURN(proc_, Subprocess::Start(o));
-  bool up = WaitFor(
+  bool up = Eventually(
       [&] {
         if (!Running()) return true;
         PGconn* c = PQconnectdb(conninfo().c_str());
@@ -197,16 +188,16 @@ bool PgServer::Running() {
 Status PgServer::Stop() {
   if (!proc_ || proc_->reaped()) return OkStatus();
   proc_->Signal(SIGINT).IgnoreError();
-  if (!WaitFor([&] { return !Running(); }, std::chrono::seconds(60))) {
+  if (!Eventually([&] { return !Running(); }, std::chrono::seconds(60))) {
     proc_->Signal(SIGKILL).IgnoreError();
-    WaitFor([&] { return !Running(); }, std::chrono::seconds(10));
+    Eventually([&] { return !Running(); }, std::chrono::seconds(10));
     return DeadlineExceededError("postgres did not stop in 60 s");
   }
   return OkStatus();
 }
 
 Status PgServer::WaitPromoted(std::chrono::seconds timeout) {
-  bool done = WaitFor(
+  bool done = Eventually(
       [&] {
         if (!Running()) return true;
         auto r = Query("SELECT pg_is_in_recovery()");

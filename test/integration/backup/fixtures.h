@@ -13,6 +13,7 @@
 #include "common/base/files.h"
 #include "common/base/status.h"
 #include "common/base/subprocess.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::backup::testing {
 
@@ -23,8 +24,6 @@ constexpr char kSecretKey[] = "S3RVER";
 int FreeLoopbackPort();
 // Makes `path` and its parents reachable by the postgres user.
 Status ChownToPostgres(const std::string& path);
-// Polls `condition` every 50 ms until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // A directory on tmpfs (/dev/shm), removed when destroyed. Benchmarks keep
 // the store's files there, so the server pays for its own work and not for

@@ -28,10 +28,10 @@ struct RunningManager {
   ~RunningManager() {
     if (!proc || proc->reaped()) return;
     proc->Signal(SIGTERM).IgnoreError();
-    bool gone = WaitFor([&] { auto r = proc->Poll(); return !r.ok() || r->has_value(); }, std::chrono::seconds(30));
+    bool gone = Eventually([&] { auto r = proc->Poll(); return !r.ok() || r->has_value(); }, std::chrono::seconds(30));
     if (!gone) {
       proc->Signal(SIGKILL).IgnoreError();
-      WaitFor([&] { auto r = proc->Poll(); return !r.ok() || r->has_value(); }, std::chrono::seconds(5));
+      Eventually([&] { auto r = proc->Poll(); return !r.ok() || r->has_value(); }, std::chrono::seconds(5));
     }
   }
 };
@@ -97,7 +97,7 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
   auto started = Subprocess::Start(command("run"));
   REQUIRE(started.ok());
   manager.proc = std::move(*started);
-  REQUIRE(WaitFor([&] { return GetStatus(grpc_address).ready(); }, std::chrono::seconds(60)));
+  REQUIRE(Eventually([&] { return GetStatus(grpc_address).ready(); }, std::chrono::seconds(60)));
   REQUIRE(GetStatus(grpc_address).has_archiver());
 
   // Three segments, each closed by pg_switch_wal after a write.
@@ -123,7 +123,7 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
     }
     return names;
   };
-  bool landed = WaitFor([&] {
+  bool landed = Eventually([&] {
     auto names = stored();
     for (const auto& s : switched) {
       if (!names.count(s)) return false;
@@ -134,7 +134,7 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
 
   // gRPC status: the embedded archiver did the work, and nothing waits.
   v1::InstanceStatus status;
-  REQUIRE(WaitFor([&] {
+  REQUIRE(Eventually([&] {
     status = GetStatus(grpc_address);
     return status.archiver().last_archived_wal() >= switched.back() && status.archiver().pending_segments() == 0;
   }, std::chrono::seconds(30)));
@@ -148,7 +148,7 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
 
   // /metrics under CloudNativePG's names, agreeing with the status.
   std::string m;
-  REQUIRE(WaitFor([&] {
+  REQUIRE(Eventually([&] {
     m = Metrics(http_port);
     return m.find("\ncnpg_collector_pg_wal_archive_status{value=\"ready\"} 0\n") != std::string::npos;
   }, std::chrono::seconds(10)));
@@ -180,7 +180,7 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
   REQUIRE(info.ok());
   const auto end = std::chrono::duration_cast<std::chrono::milliseconds>(
       ParseTimestamp(info->end_time)->time_since_epoch()).count();
-  REQUIRE(WaitFor([&] { return GetStatus(grpc_address).archiver().first_recoverability_unix_ms() == end; },
+  REQUIRE(Eventually([&] { return GetStatus(grpc_address).archiver().first_recoverability_unix_ms() == end; },
                   std::chrono::seconds(15)));
   CHECK(GetStatus(grpc_address).archiver().last_backup_id() == backup_id);
 }

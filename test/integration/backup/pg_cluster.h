@@ -26,7 +26,7 @@ inline std::unique_ptr<PgServer> StartArchivingPrimary(const BackupEnv& env, con
 inline void WaitArchived(PgServer& pg) {
   auto last = pg.Query("SELECT pg_walfile_name(pg_switch_wal())");
   REQUIRE(last.ok());
-  bool ok = WaitFor(
+  bool ok = Eventually(
       [&] {
         auto a = pg.Query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
         return a.ok() && *a >= *last;

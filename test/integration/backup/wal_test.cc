@@ -66,7 +66,7 @@ TEST_CASE("WAL archived through the manager's service under pgbench load restore
   auto last = (*pg)->Query("SELECT pg_walfile_name(pg_switch_wal())");
   REQUIRE(last.ok());
   // Everything up to the switched segment reaches the store, nothing waits.
-  bool caught_up = WaitFor(
+  bool caught_up = Eventually(
       [&] {
         auto a = (*pg)->Query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
         return a.ok() && *a >= *last && ReadyCount((*pg)->pgdata()) == 0;

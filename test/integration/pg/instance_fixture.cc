@@ -32,15 +32,6 @@ int FreeLoopbackPort() {
   return port;
 }
 
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (cond()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 StatusOr<TempDir> MakeTestRoot() {
   ASSIGN_OR_RETURN(TempDir dir, TempDir::Make("tusk-instance-it"));
   // postgres (dropped privileges) must reach the data directories below.
@@ -161,7 +152,7 @@ bool Instance::manager_running() {
 std::optional<ExitInfo> Instance::WaitExit(std::chrono::milliseconds timeout) {
   if (!manager_) return std::nullopt;
   std::optional<ExitInfo> exit;
-  WaitFor(
+  Eventually(
       [&] {
         auto r = manager_->Poll();
         if (r.ok() && r->has_value()) exit = **r;
@@ -182,7 +173,7 @@ void Instance::KillManager() {
   WaitExit(std::chrono::seconds(10));
   // PR_SET_PDEATHSIG takes postgres down with the manager; wait for it.
   if (!in_pid_namespace_) {
-    WaitFor([&] { pid_t p = postmaster_pid(); return p <= 0 || ::kill(p, 0) != 0; }, std::chrono::seconds(10));
+    Eventually([&] { pid_t p = postmaster_pid(); return p <= 0 || ::kill(p, 0) != 0; }, std::chrono::seconds(10));
   }
 }
 
@@ -206,8 +197,8 @@ void Instance::StopEverything() {
   pid_t pm = postmaster_pid();
   if (pm > 0 && ::kill(pm, 0) == 0) {
     ::kill(pm, SIGQUIT);
-    if (!WaitFor([&] { return ::kill(pm, 0) != 0; }, std::chrono::seconds(10))) ::kill(pm, SIGKILL);
-    WaitFor([&] { return ::kill(pm, 0) != 0; }, std::chrono::seconds(10));
+    if (!Eventually([&] { return ::kill(pm, 0) != 0; }, std::chrono::seconds(10))) ::kill(pm, SIGKILL);
+    Eventually([&] { return ::kill(pm, 0) != 0; }, std::chrono::seconds(10));
   }
 }
 

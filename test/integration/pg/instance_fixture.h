@@ -17,6 +17,7 @@
 #include "common/base/status.h"
 #include "common/base/subprocess.h"
 #include "common/pg/connection.h"
+#include "test/unit/eventually.h"
 #include "tusk/proto/instance.grpc.pb.h"
 
 namespace tusk::testing {
@@ -38,9 +39,6 @@ Status StatusOf(const StatusOr<T>& s) {
 
 // A free TCP port on 127.0.0.1 (bound, read, released).
 int FreeLoopbackPort();
-
-// Polls `cond` every 20 ms until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
 // The Cluster object the managers read, rewritten atomically on each edit.
 class ClusterFile {

@@ -94,9 +94,9 @@ ApiOr<json> Api::Get(const std::string& gr, const std::string& ns, const std::st
 }
 
 ApiOr<WatchChannel::Match> Api::MakeMatch(const ResourceInfo& r, const ListOptions& opts) const {
+  auto labels = LabelSelector::Parse(opts.label_selector);
+  if (!labels.ok()) return BadRequest("unable to parse requirement: " + std::string(labels.status().message()));
   std::string err;
-  auto labels = LabelSelector::Parse(opts.label_selector, &err);
-  if (!labels) return BadRequest("unable to parse requirement: " + err);
   auto fields = FieldSelector::Parse(opts.field_selector, &err);
   if (!fields) return BadRequest(err);
   std::string gr = r.group_resource();
@@ -522,7 +522,7 @@ ApiOr<json> Api::Delete(const std::string& gr, const std::string& ns, const std:
           (*cur).value("spec", json::object()).value("terminationGracePeriodSeconds", int64_t{30}));
       int64_t current_grace = cm.value("deletionGracePeriodSeconds", int64_t{-1});
       if (grace > 0 && (!deleting || grace < current_grace)) {
-        nm["deletionTimestamp"] = Rfc3339(std::chrono::system_clock::now() + std::chrono::seconds(grace));
+        nm["deletionTimestamp"] = FormatRfc3339(std::chrono::system_clock::now() + std::chrono::seconds(grace));
         nm["deletionGracePeriodSeconds"] = grace;
         if (!finalizers.empty()) nm["finalizers"] = finalizers;
         return Mutation{Mutation::Kind::kPut, next};
@@ -569,10 +569,10 @@ ApiOr<json> Api::CreateToken(const std::string& ns, const std::string& name, con
   for (const auto& a : spec["audiences"]) c.audiences.push_back(a.get<std::string>());
   return json{{"kind", "TokenRequest"},
               {"apiVersion", "authentication.k8s.io/v1"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"creationTimestamp", Rfc3339(now)}}},
+              {"metadata", {{"name", name}, {"namespace", ns}, {"creationTimestamp", FormatRfc3339(now)}}},
               {"spec", spec},
               {"status", {{"token", tokens_->Issue(c, now_s)},
-                          {"expirationTimestamp", Rfc3339(now + std::chrono::seconds(expiration))}}}};
+                          {"expirationTimestamp", FormatRfc3339(now + std::chrono::seconds(expiration))}}}};
 }
 
 }  // namespace tusk::localkube

@@ -9,25 +9,9 @@
 
 namespace tusk::localkube {
 
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string NowRfc3339() { return FormatRfc3339(std::chrono::system_clock::now()); }
 
-std::string NowRfc3339() { return Rfc3339(std::chrono::system_clock::now()); }
-
-std::string NowRfc3339Micro() {
-  auto now = std::chrono::system_clock::now();
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::string s = Rfc3339(now);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(us));
-  return s.substr(0, s.size() - 1) + frac + "Z";
-}
+std::string NowRfc3339Micro() { return FormatRfc3339Micro(std::chrono::system_clock::now()); }
 
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& s) {
   std::tm tm{};

@@ -9,12 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/base/clock.h"
+
 namespace tusk::localkube {
 
 using json = nlohmann::json;
 
 // "2025-01-31T12:00:00Z" (seconds precision, UTC).
-std::string Rfc3339(std::chrono::system_clock::time_point t);
 std::string NowRfc3339();
 // MicroTime: "2025-01-31T12:00:00.123456Z".
 std::string NowRfc3339Micro();

@@ -1,184 +1,17 @@
 #include "test/localkube/apiserver/selectors.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace tusk::localkube {
-namespace {
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
-// Splits on commas that are not inside parentheses.
-std::vector<std::string> SplitTerms(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  int depth = 0;
-  for (char c : text) {
-    if (c == '(') ++depth;
-    if (c == ')') --depth;
-    if (c == ',' && depth == 0) {
-      out.push_back(Trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!Trim(cur).empty() || !out.empty()) out.push_back(Trim(cur));
-  return out;
-}
-
-bool ValidKey(const std::string& k) {
-  if (k.empty()) return false;
-  for (char c : k) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/')) return false;
-  }
-  return true;
-}
-
-std::optional<Requirement> ParseTerm(const std::string& term, bool allow_sets, std::string* error) {
-  Requirement r;
-  if (term.empty()) {
-    *error = "found '', expected: identifier";
-    return std::nullopt;
-  }
-  if (allow_sets && term[0] == '!') {
-    r.key = Trim(term.substr(1));
-    r.op = Requirement::Op::kDoesNotExist;
-    if (!ValidKey(r.key)) {
-      *error = "invalid label key \"" + r.key + "\"";
-      return std::nullopt;
-    }
-    return r;
-  }
-  auto set_op = [&](const std::string& word, Requirement::Op op) -> std::optional<Requirement> {
-    std::string lower = term;
-    auto pos = lower.find(" " + word + " ");
-    size_t paren = lower.find('(');
-    if (pos == std::string::npos) pos = lower.find(" " + word + "(");
-    if (pos == std::string::npos || paren == std::string::npos || lower.back() != ')') return std::nullopt;
-    Requirement s;
-    s.key = Trim(term.substr(0, pos));
-    s.op = op;
-    std::string inner = term.substr(paren + 1, term.size() - paren - 2);
-    size_t start = 0;
-    while (true) {
-      size_t comma = inner.find(',', start);
-      std::string v = Trim(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      s.values.push_back(v);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    return s;
-  };
-  if (allow_sets) {
-    if (auto s = set_op("notin", Requirement::Op::kNotIn)) return s;
-    if (auto s = set_op("in", Requirement::Op::kIn)) return s;
-  }
-  size_t pos;
-  if ((pos = term.find("!=")) != std::string::npos) {
-    r.op = Requirement::Op::kNotEquals;
-    r.key = Trim(term.substr(0, pos));
-    r.values = {Trim(term.substr(pos + 2))};
-  } else if ((pos = term.find("==")) != std::string::npos) {
-    r.key = Trim(term.substr(0, pos));
-    r.values = {Trim(term.substr(pos + 2))};
-  } else if ((pos = term.find('=')) != std::string::npos) {
-    r.key = Trim(term.substr(0, pos));
-    r.values = {Trim(term.substr(pos + 1))};
-  } else if (allow_sets) {
-    r.key = Trim(term);
-    r.op = Requirement::Op::kExists;
-  } else {
-    *error = "invalid selector: '" + term + "'; can't understand '" + term + "'";
-    return std::nullopt;
-  }
-  if (!ValidKey(r.key)) {
-    *error = allow_sets ? "invalid label key \"" + r.key + "\"" : "invalid field selector key \"" + r.key + "\"";
-    return std::nullopt;
-  }
-  return r;
-}
-
-bool MatchOne(const Requirement& r, const std::optional<std::string>& value) {
-  switch (r.op) {
-    case Requirement::Op::kEquals: return value && *value == r.values[0];
-    case Requirement::Op::kNotEquals: return !value || *value != r.values[0];
-    case Requirement::Op::kIn:
-      return value && std::find(r.values.begin(), r.values.end(), *value) != r.values.end();
-    case Requirement::Op::kNotIn:
-      return !value || std::find(r.values.begin(), r.values.end(), *value) == r.values.end();
-    case Requirement::Op::kExists: return value.has_value();
-    case Requirement::Op::kDoesNotExist: return !value.has_value();
-  }
-  return false;
-}
-
-}  // namespace
-
-std::optional<LabelSelector> LabelSelector::Parse(const std::string& text, std::string* error) {
-  LabelSelector s;
-  if (Trim(text).empty()) return s;
-  for (const auto& term : SplitTerms(text)) {
-    auto r = ParseTerm(term, true, error);
-    if (!r) return std::nullopt;
-    s.reqs_.push_back(*r);
-  }
-  return s;
-}
-
-std::optional<LabelSelector> LabelSelector::FromObject(const json& sel, std::string* error) {
-  LabelSelector s;
-  if (!sel.is_object()) return s;
-  if (auto it = sel.find("matchLabels"); it != sel.end() && it->is_object()) {
-    for (auto& [k, v] : it->items()) s.reqs_.push_back({k, Requirement::Op::kEquals, {v.is_string() ? v.get<std::string>() : v.dump()}});
-  }
-  if (auto it = sel.find("matchExpressions"); it != sel.end() && it->is_array()) {
-    for (const auto& e : *it) {
-      Requirement r;
-      r.key = e.value("key", "");
-      std::string op = e.value("operator", "");
-      if (op == "In") r.op = Requirement::Op::kIn;
-      else if (op == "NotIn") r.op = Requirement::Op::kNotIn;
-      else if (op == "Exists") r.op = Requirement::Op::kExists;
-      else if (op == "DoesNotExist") r.op = Requirement::Op::kDoesNotExist;
-      else {
-        *error = "\"" + op + "\" is not a valid label selector operator";
-        return std::nullopt;
-      }
-      if (auto v = e.find("values"); v != e.end() && v->is_array()) {
-        for (const auto& x : *v) r.values.push_back(x.is_string() ? x.get<std::string>() : x.dump());
-      }
-      s.reqs_.push_back(r);
-    }
-  }
-  return s;
-}
-
-bool LabelSelector::Matches(const json& labels) const {
-  for (const auto& r : reqs_) {
-    std::optional<std::string> v;
-    if (labels.is_object()) {
-      auto it = labels.find(r.key);
-      if (it != labels.end() && it->is_string()) v = it->get<std::string>();
-    }
-    if (!MatchOne(r, v)) return false;
-  }
-  return true;
-}
 
 std::optional<FieldSelector> FieldSelector::Parse(const std::string& text, std::string* error) {
-  FieldSelector s;
-  if (Trim(text).empty()) return s;
-  for (const auto& term : SplitTerms(text)) {
-    auto r = ParseTerm(term, false, error);
-    if (!r) return std::nullopt;
-    s.reqs_.push_back(*r);
+  auto reqs = k8s::ParseRequirements(text, false);
+  if (!reqs.ok()) {
+    *error = std::string(reqs.status().message());
+    return std::nullopt;
   }
+  FieldSelector s;
+  s.reqs_ = std::move(*reqs);
   return s;
 }
 
@@ -193,7 +26,7 @@ bool FieldSelector::Matches(const std::map<std::string, std::string>& fields) co
   for (const auto& r : reqs_) {
     auto it = fields.find(r.key);
     std::optional<std::string> v = it == fields.end() ? std::optional<std::string>("") : it->second;
-    if (!MatchOne(r, v)) return false;
+    if (!k8s::RequirementMatches(r, v)) return false;
   }
   return true;
 }

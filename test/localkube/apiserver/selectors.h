@@ -1,6 +1,6 @@
-// Label and field selectors as Kubernetes parses them ("a=b,c!=d,e in (f,g),
-// !h"), and the field values each resource exposes to field selectors.
-// Pure: parsing returns an error string, matching never fails.
+// Field selectors as Kubernetes parses them ("spec.nodeName=n1,status.phase!=
+// Failed"), and the field values each resource exposes to them. Label
+// selectors are common/k8s's, shared with the clients.
 #pragma once
 
 #include <map>
@@ -10,29 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/k8s/labels.h"
+
 namespace tusk::localkube {
 
 using json = nlohmann::json;
 
-struct Requirement {
-  enum class Op { kEquals, kNotEquals, kIn, kNotIn, kExists, kDoesNotExist };
-  std::string key;
-  Op op = Op::kEquals;
-  std::vector<std::string> values;
-};
-
-class LabelSelector {
- public:
-  // Parses the query-string syntax; error text on failure.
-  static std::optional<LabelSelector> Parse(const std::string& text, std::string* error);
-  // From a metav1.LabelSelector object ({matchLabels, matchExpressions}).
-  static std::optional<LabelSelector> FromObject(const json& selector, std::string* error);
-  bool Matches(const json& labels) const;  // labels: object or null
-  bool empty() const { return reqs_.empty(); }
-
- private:
-  std::vector<Requirement> reqs_;
-};
+using k8s::LabelSelector;
+using k8s::Requirement;
 
 class FieldSelector {
  public:

@@ -6,9 +6,8 @@ namespace tusk::localkube {
 namespace {
 
 bool LabelsMatch(const std::string& sel, const json& labels) {
-  std::string err;
-  auto s = LabelSelector::Parse(sel, &err);
-  REQUIRE(s);
+  auto s = LabelSelector::Parse(sel);
+  REQUIRE(s.ok());
   return s->Matches(labels);
 }
 
@@ -28,14 +27,13 @@ TEST_CASE("label selector operators") {
 }
 
 TEST_CASE("label selector from matchLabels and matchExpressions") {
-  std::string err;
   auto s = LabelSelector::FromObject(
       {{"matchLabels", {{"app", "web"}}},
-       {"matchExpressions", json::array({{{"key", "tier"}, {"operator", "In"}, {"values", {"a", "b"}}}})}}, &err);
-  REQUIRE(s);
-  CHECK(s->Matches({{"app", "web"}, {"tier", "b"}}));
-  CHECK_FALSE(s->Matches({{"app", "web"}, {"tier", "c"}}));
-  CHECK_FALSE(LabelSelector::FromObject({{"matchExpressions", json::array({{{"key", "x"}, {"operator", "Near"}}})}}, &err));
+       {"matchExpressions", json::array({{{"key", "tier"}, {"operator", "In"}, {"values", {"a", "b"}}}})}});
+  REQUIRE(s.ok());
+  CHECK(s->Matches(json{{"app", "web"}, {"tier", "b"}}));
+  CHECK_FALSE(s->Matches(json{{"app", "web"}, {"tier", "c"}}));
+  CHECK_FALSE(LabelSelector::FromObject({{"matchExpressions", json::array({{{"key", "x"}, {"operator", "Near"}}})}}).ok());
 }
 
 TEST_CASE("field selectors over pod fields") {

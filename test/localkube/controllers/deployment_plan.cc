@@ -116,7 +116,7 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
       plan.status = d.value("status", json::object());
       plan.status["observedGeneration"] = d["metadata"].value("generation", 1);
       SetCondition(plan.status["conditions"], "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused",
-                   Rfc3339(now))["lastUpdateTime"] = Rfc3339(now);
+                   FormatRfc3339(now))["lastUpdateTime"] = FormatRfc3339(now);
       return plan;
     }
     new_index = 0;
@@ -234,7 +234,7 @@ DeploymentPlan PlanDeployment(const json& d, const std::vector<json>& replica_se
   status["readyReplicas"] = ready;
   status["availableReplicas"] = available;
   status["unavailableReplicas"] = std::max(replicas - available, 0);
-  const std::string ts = Rfc3339(now);
+  const std::string ts = FormatRfc3339(now);
   json& conds = status["conditions"];
   json before = conds;
   const bool minimum = available >= replicas - max_unavailable;

@@ -124,10 +124,10 @@ bool EndpointsController::SyncEndpoints(const json& service, const std::vector<j
     json next = cur;
     next["subsets"] = want["subsets"];
     if (want["metadata"].contains("labels")) next["metadata"]["labels"] = want["metadata"]["labels"];
-    next["metadata"]["annotations"][kTriggerAnnotation] = Rfc3339(clock_.WallNow());
+    next["metadata"]["annotations"][kTriggerAnnotation] = FormatRfc3339(clock_.WallNow());
     return api_->Update("endpoints", ns, name, next).ok();
   }
-  want["metadata"]["annotations"][kTriggerAnnotation] = Rfc3339(clock_.WallNow());
+  want["metadata"]["annotations"][kTriggerAnnotation] = FormatRfc3339(clock_.WallNow());
   return api_->Create("endpoints", ns, want).ok();
 }
 

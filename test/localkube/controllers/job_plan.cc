@@ -44,7 +44,7 @@ JobPlan PlanJob(const json& job, const std::vector<json>& owned_pods, WallTime n
   JobPlan plan;
   const json spec = job.value("spec", json::object());
   json status = job.value("status", json::object());
-  const std::string ts = Rfc3339(now);
+  const std::string ts = FormatRfc3339(now);
   int active = 0, ready = 0, succeeded = 0, failed = 0;
   std::vector<std::string> active_names;
   for (const auto& p : owned_pods) {

@@ -41,7 +41,7 @@ TEST_CASE("a Job runs its completions with bounded parallelism, then is deleted 
   const std::string uid = job["metadata"].value("uid", "");
   int finished = 0;
   while (finished < 3) {
-    REQUIRE(c.WaitFor([&] { return c.JobPods("Pending").size() == static_cast<size_t>(std::min(2, 3 - finished)); }));
+    REQUIRE(Eventually([&] { return c.JobPods("Pending").size() == static_cast<size_t>(std::min(2, 3 - finished)); }));
     json pod = c.JobPods("Pending")[0];
     const json& labels = pod["metadata"]["labels"];
     CHECK(labels.value("batch.kubernetes.io/job-name", "") == "work");
@@ -51,7 +51,7 @@ TEST_CASE("a Job runs its completions with bounded parallelism, then is deleted 
     CHECK(pod["metadata"].value("name", "").rfind("work-", 0) == 0);
     c.SetPodStatus("default", pod["metadata"].value("name", ""), false, "10.244.0.9", "Succeeded");
     ++finished;
-    REQUIRE(c.WaitFor([&] { return c.Get("jobs.batch", "default", "work").value("status", json::object()).value("succeeded", 0) == finished; }));
+    REQUIRE(Eventually([&] { return c.Get("jobs.batch", "default", "work").value("status", json::object()).value("succeeded", 0) == finished; }));
   }
   json done = c.Get("jobs.batch", "default", "work");
   CHECK(FindCondition(done, "Complete").value("status", "") == "True");
@@ -64,19 +64,19 @@ TEST_CASE("a Job runs its completions with bounded parallelism, then is deleted 
   c.controllers.Sync();
   CHECK(c.Get("jobs.batch", "default", "work").is_object());
   c.clock.Advance(std::chrono::seconds(2));
-  REQUIRE(c.WaitFor([&] { return c.Get("jobs.batch", "default", "work").is_null(); }));
-  REQUIRE(c.WaitFor([&] { return ListObjects(c.api, "pods", "default").empty(); }));
+  REQUIRE(Eventually([&] { return c.Get("jobs.batch", "default", "work").is_null(); }));
+  REQUIRE(Eventually([&] { return ListObjects(c.api, "pods", "default").empty(); }));
 }
 
 TEST_CASE("a Job whose pods keep failing stops at backoffLimit") {
   Cluster c;
   c.Create("jobs.batch", "default", Job({{"backoffLimit", 1}}));
   for (int failures = 1; failures <= 2; ++failures) {
-    REQUIRE(c.WaitFor([&] { return c.JobPods("Pending").size() == 1; }));
+    REQUIRE(Eventually([&] { return c.JobPods("Pending").size() == 1; }));
     c.SetPodStatus("default", c.JobPods("Pending")[0]["metadata"].value("name", ""), false, "10.244.0.9", "Failed");
-    REQUIRE(c.WaitFor([&] { return c.Get("jobs.batch", "default", "work").value("status", json::object()).value("failed", 0) == failures; }));
+    REQUIRE(Eventually([&] { return c.Get("jobs.batch", "default", "work").value("status", json::object()).value("failed", 0) == failures; }));
   }
-  REQUIRE(c.WaitFor([&] { return FindCondition(c.Get("jobs.batch", "default", "work"), "Failed").contains("type"); }));
+  REQUIRE(Eventually([&] { return FindCondition(c.Get("jobs.batch", "default", "work"), "Failed").contains("type"); }));
   json failed = FindCondition(c.Get("jobs.batch", "default", "work"), "Failed");
   CHECK(failed.value("status", "") == "True");
   CHECK(failed.value("reason", "") == "BackoffLimitExceeded");
@@ -100,11 +100,11 @@ TEST_CASE("Endpoints and EndpointSlices follow pod readiness") {
     }
     return nullptr;
   };
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     json ep = c.Get("endpoints", "default", "web");
     return ep.is_object() && !ep["subsets"].empty() && ep["subsets"][0].contains("notReadyAddresses");
   }));
-  REQUIRE(c.WaitFor([&] { return slice().is_object() && slice()["endpoints"].size() == 1; }));
+  REQUIRE(Eventually([&] { return slice().is_object() && slice()["endpoints"].size() == 1; }));
   json s = slice();
   CHECK(s["metadata"]["labels"].value("endpointslice.kubernetes.io/managed-by", "") == "endpointslice-controller.k8s.io");
   CHECK(s.value("addressType", "") == "IPv4");
@@ -116,20 +116,20 @@ TEST_CASE("Endpoints and EndpointSlices follow pod readiness") {
   CHECK(s["ports"] == json::array({{{"name", "http"}, {"port", 8080}, {"protocol", "TCP"}}}));
 
   c.SetPodStatus("default", "web-1", true, "10.244.1.5");
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     json ep = c.Get("endpoints", "default", "web");
     return !ep["subsets"].empty() && ep["subsets"][0].contains("addresses") &&
            ep["subsets"][0]["addresses"][0].value("ip", "") == "10.244.1.5";
   }));
-  REQUIRE(c.WaitFor([&] { return slice()["endpoints"][0]["conditions"].value("ready", false); }));
+  REQUIRE(Eventually([&] { return slice()["endpoints"][0]["conditions"].value("ready", false); }));
 
   REQUIRE(c.api.Delete("pods", "default", "web-1").ok());  // bound: Terminating
-  REQUIRE(c.WaitFor([&] { return slice()["endpoints"][0]["conditions"].value("terminating", false); }));
+  REQUIRE(Eventually([&] { return slice()["endpoints"][0]["conditions"].value("terminating", false); }));
   CHECK_FALSE(slice()["endpoints"][0]["conditions"].value("ready", true));
-  REQUIRE(c.WaitFor([&] { return c.Get("endpoints", "default", "web")["subsets"].empty(); }));
+  REQUIRE(Eventually([&] { return c.Get("endpoints", "default", "web")["subsets"].empty(); }));
 
   REQUIRE(c.api.Delete("services", "default", "web").ok());
-  REQUIRE(c.WaitFor([&] { return c.Get("endpoints", "default", "web").is_null() && slice().is_null(); }));
+  REQUIRE(Eventually([&] { return c.Get("endpoints", "default", "web").is_null() && slice().is_null(); }));
 }
 
 TEST_CASE("a silent node goes Unknown after the grace, its pods are evicted after their tolerations") {
@@ -201,13 +201,13 @@ TEST_CASE("heartbeats resuming lift the taints before any eviction") {
 
   c.Heartbeat("localkube-node-1");  // the node agent is back: Lease renewed, Ready posted
   // Read-modify-write, again on a conflict: the controller may write the node in between.
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     json node = c.Get("nodes", "", "localkube-node-1");
     SetCondition(node["status"]["conditions"], "Ready", "True", "KubeletReady", "kubelet is posting ready status",
-                 Rfc3339(c.clock.WallNow()))["lastHeartbeatTime"] = Rfc3339(c.clock.WallNow());
+                 FormatRfc3339(c.clock.WallNow()))["lastHeartbeatTime"] = FormatRfc3339(c.clock.WallNow());
     return c.api.UpdateStatus("nodes", "", node).ok();
   }));
-  REQUIRE(c.WaitFor([&] { return !c.Get("nodes", "", "localkube-node-1")["spec"].contains("taints"); }));
+  REQUIRE(Eventually([&] { return !c.Get("nodes", "", "localkube-node-1")["spec"].contains("taints"); }));
   c.clock.Advance(std::chrono::seconds(15));
   c.controllers.Sync();
   CHECK(FindCondition(c.Get("nodes", "", "localkube-node-1"), "Ready").value("status", "") == "True");

@@ -88,7 +88,7 @@ std::optional<Duration> NodeLifecycle::Reconcile() {
 
 void NodeLifecycle::SyncNode(const json& node, bool stale, WallTime now) {
   const std::string name = node["metadata"].value("name", "");
-  const std::string ts = Rfc3339(now);
+  const std::string ts = FormatRfc3339(now);
   json ready = FindCondition(node, "Ready");
   if (stale && ready.value("status", "") != "Unknown") {
     json next = node;
@@ -128,7 +128,7 @@ void NodeLifecycle::MarkPodNotReady(const json& pod, WallTime now) {
   json ready = FindCondition(pod, "Ready");
   if (ready.is_object() && ready.value("status", "") == "False") return;
   json next = pod;
-  SetCondition(next["status"]["conditions"], "Ready", "False", "", "", Rfc3339(now));
+  SetCondition(next["status"]["conditions"], "Ready", "False", "", "", FormatRfc3339(now));
   api_->UpdateStatus("pods", pod["metadata"].value("namespace", ""), next);
 }
 
@@ -137,7 +137,7 @@ void NodeLifecycle::Evict(const json& pod, WallTime now) {
   if (auto cur = api_->store().Get("pods", ns, name)) {
     json next = *cur;
     SetCondition(next["status"]["conditions"], "DisruptionTarget", "True", "DeletionByTaintManager",
-                 "Taint manager: deleting due to NoExecute taint", Rfc3339(now));
+                 "Taint manager: deleting due to NoExecute taint", FormatRfc3339(now));
     api_->UpdateStatus("pods", ns, next);
   }
   RecordEvent(*api_, pod, "Normal", "TaintManagerEviction", "Marking for deletion Pod " + ns + "/" + name, "taint-eviction-controller", now);

@@ -78,7 +78,7 @@ void RecordEvent(Api& api, const json& object, const std::string& type, const st
                  const std::string& message, const std::string& component, WallTime now) {
   const json& meta = object["metadata"];
   std::string ns = meta.value("namespace", "default");
-  std::string ts = Rfc3339(now);
+  std::string ts = FormatRfc3339(now);
   json ev = {{"apiVersion", "v1"},
              {"kind", "Event"},
              {"metadata", {{"generateName", meta.value("name", "") + "."}, {"namespace", ns}}},

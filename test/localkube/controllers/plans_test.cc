@@ -120,11 +120,11 @@ TEST_CASE("Jobs: wanted pods, completion, backoff limit and the failure back-off
   pods.back()["status"]["phase"] = "Succeeded";
   JobPlan done = PlanJob(job, pods, kNow);
   CHECK(FindCondition({{"status", done.status}}, "Complete").value("status", "") == "True");
-  CHECK(done.status.value("completionTime", "") == Rfc3339(kNow));
+  CHECK(done.status.value("completionTime", "") == FormatRfc3339(kNow));
 
   json once = {{"metadata", {{"name", "once"}}}, {"spec", {{"backoffLimit", 2}}}};
   json failed = Pod("f1", false, "", "Failed");
-  failed["status"]["containerStatuses"] = json::array({{{"state", {{"terminated", {{"finishedAt", Rfc3339(kNow)}}}}}}});
+  failed["status"]["containerStatuses"] = json::array({{{"state", {{"terminated", {{"finishedAt", FormatRfc3339(kNow)}}}}}}});
   JobPlan backoff = PlanJob(once, {failed}, kNow + std::chrono::seconds(4));
   CHECK(backoff.create == 0);
   REQUIRE(backoff.wake_after);
@@ -136,7 +136,7 @@ TEST_CASE("Jobs: wanted pods, completion, backoff limit and the failure back-off
 }
 
 TEST_CASE("evictions follow the shortest matching toleration, counted from timeAdded") {
-  json taint = {{"key", kUnreachableTaint}, {"effect", "NoExecute"}, {"timeAdded", Rfc3339(kNow)}};
+  json taint = {{"key", kUnreachableTaint}, {"effect", "NoExecute"}, {"timeAdded", FormatRfc3339(kNow)}};
   json pod = Pod("p1", true, "n1");
   CHECK(EvictionTime(pod, taint) == kNow);
   pod["spec"]["tolerations"] = json::array({{{"key", kUnreachableTaint}, {"operator", "Exists"}, {"effect", "NoExecute"}}});
@@ -145,7 +145,7 @@ TEST_CASE("evictions follow the shortest matching toleration, counted from timeA
   pod["spec"]["tolerations"].push_back({{"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 30}});
   CHECK(EvictionTime(pod, taint) == kNow + std::chrono::seconds(30));
 
-  json node = {{"status", {{"conditions", json::array({{{"type", "Ready"}, {"lastHeartbeatTime", Rfc3339(kNow)}}})}}}};
+  json node = {{"status", {{"conditions", json::array({{{"type", "Ready"}, {"lastHeartbeatTime", FormatRfc3339(kNow)}}})}}}};
   json lease = {{"spec", {{"renewTime", "2023-11-14T22:13:30.123456Z"}}}};
   CHECK(LastHeartbeat(node, &lease) == kNow + std::chrono::seconds(10));
   CHECK(LastHeartbeat(node, nullptr) == kNow);

@@ -116,7 +116,7 @@ bool Scheduler::SetScheduled(const json& pod, const std::string& node, const std
     if (!current || (*current)["metadata"].value("uid", "") != m.value("uid", "")) return true;
     json next = *current;
     json before = FindCondition(next, "PodScheduled");
-    const std::string now = Rfc3339(clock_.WallNow());
+    const std::string now = FormatRfc3339(clock_.WallNow());
     json& conditions = next["status"]["conditions"];
     json& c = node.empty() ? SetCondition(conditions, "PodScheduled", "False", "Unschedulable", message, now)
                            : SetCondition(conditions, "PodScheduled", "True", "", "", now);

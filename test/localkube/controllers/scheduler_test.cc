@@ -46,7 +46,7 @@ TEST_CASE("pods are bound with PodScheduled and events; unschedulable pods retry
   c.AddNode("localkube-node-1", {}, json::array({{{"key", "dedicated"}, {"value", "db"}, {"effect", "NoSchedule"}}}));
   c.controllers.Start();
   c.Create("pods", "default", ApiFixture::Pod("web"));
-  REQUIRE(c.WaitFor([&] { return !c.Events("FailedScheduling").empty(); }));
+  REQUIRE(Eventually([&] { return !c.Events("FailedScheduling").empty(); }));
   json pod = c.Get("pods", "default", "web");
   json cond = FindCondition(pod, "PodScheduled");
   CHECK(cond.value("status", "") == "False");
@@ -57,8 +57,8 @@ TEST_CASE("pods are bound with PodScheduled and events; unschedulable pods retry
   CHECK(c.Events("FailedScheduling")[0].value("type", "") == "Warning");
 
   c.AddNode("localkube-node-2");
-  REQUIRE(c.WaitFor([&] { return NodeOf(c.Get("pods", "default", "web")) == "localkube-node-2"; }));
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] { return NodeOf(c.Get("pods", "default", "web")) == "localkube-node-2"; }));
+  REQUIRE(Eventually([&] {
     return FindCondition(c.Get("pods", "default", "web"), "PodScheduled").value("status", "") == "True";
   }));
   auto scheduled = c.Events("Scheduled");
@@ -74,8 +74,8 @@ TEST_CASE("pods are spread by required anti-affinity, and wait when no node is l
   json anti = {{"affinity", {{"podAntiAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution", json::array({
                    {{"labelSelector", {{"matchLabels", {{"app", "pg"}}}}}, {"topologyKey", "kubernetes.io/hostname"}}})}}}}}};
   for (int i = 1; i <= 4; ++i) c.Create("pods", "default", ApiFixture::Pod("pg-" + std::to_string(i), anti, {{"app", "pg"}}));
-  REQUIRE(c.WaitFor([&] { return NodesOf(c, "pg-", 4).size() == 3; }));
-  REQUIRE(c.WaitFor([&] { return !c.Events("FailedScheduling").empty(); }));
+  REQUIRE(Eventually([&] { return NodesOf(c, "pg-", 4).size() == 3; }));
+  REQUIRE(Eventually([&] { return !c.Events("FailedScheduling").empty(); }));
   int unbound = 0;
   for (int i = 1; i <= 4; ++i) unbound += NodeOf(c.Get("pods", "default", "pg-" + std::to_string(i))).empty() ? 1 : 0;
   CHECK(unbound == 1);
@@ -103,7 +103,7 @@ TEST_CASE("a WaitForFirstConsumer claim is provisioned on the pod's node, protec
   const std::string pv_name = "pvc-" + claim["metadata"].value("uid", "");
   c.Create("pods", "default",
            ApiFixture::Pod("db", {{"volumes", json::array({{{"name", "d"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}})}}));
-  REQUIRE(c.WaitFor([&] { return NodeOf(c.Get("pods", "default", "db")) == "localkube-node-2"; }));
+  REQUIRE(Eventually([&] { return NodeOf(c.Get("pods", "default", "db")) == "localkube-node-2"; }));
   json bound = c.Get("persistentvolumeclaims", "default", "data");
   CHECK(StrAt(bound, "/spec/storageClassName"_json_pointer) == "standard");
   CHECK(StrAt(bound, "/spec/volumeName"_json_pointer) == pv_name);
@@ -132,8 +132,8 @@ TEST_CASE("a WaitForFirstConsumer claim is provisioned on the pod's node, protec
   DeleteOptions now;
   now.grace_period_seconds = 0;
   REQUIRE(c.api.Delete("pods", "default", "db", now).ok());
-  REQUIRE(c.WaitFor([&] { return c.Get("persistentvolumeclaims", "default", "data").is_null(); }));
-  REQUIRE(c.WaitFor([&] { return c.Get("persistentvolumes", "", pv_name).is_null(); }));
+  REQUIRE(Eventually([&] { return c.Get("persistentvolumeclaims", "default", "data").is_null(); }));
+  REQUIRE(Eventually([&] { return c.Get("persistentvolumes", "", pv_name).is_null(); }));
   CHECK_FALSE(PathExists(path));
 }
 
@@ -157,7 +157,7 @@ TEST_CASE("instances with their own claims and required anti-affinity land on di
                                     {"volumes", json::array({{{"name", "pgdata"}, {"persistentVolumeClaim", {{"claimName", name}}}}})}},
                              {{"cnpg.io/cluster", "pg"}}));
   }
-  REQUIRE(c.WaitFor([&] { return NodesOf(c, "pg-", 3).size() == 3; }));
+  REQUIRE(Eventually([&] { return NodesOf(c, "pg-", 3).size() == 3; }));
   for (int i = 1; i <= 3; ++i) {
     json pod = c.Get("pods", "default", "pg-" + std::to_string(i));
     json claim = c.Get("persistentvolumeclaims", "default", "pg-" + std::to_string(i));
@@ -191,7 +191,7 @@ TEST_CASE("a pod whose claim is bound to a PV is pinned to the PV's node") {
             {"spec", {{"storageClassName", "standard"}}}});
   json vols = {{"volumes", json::array({{{"name", "d"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}})}};
   c.Create("pods", "default", ApiFixture::Pod("first", vols));
-  REQUIRE(c.WaitFor([&] { return !NodeOf(c.Get("pods", "default", "first")).empty(); }));
+  REQUIRE(Eventually([&] { return !NodeOf(c.Get("pods", "default", "first")).empty(); }));
   const std::string node = NodeOf(c.Get("pods", "default", "first"));
   DeleteOptions now;
   now.grace_period_seconds = 0;
@@ -199,7 +199,7 @@ TEST_CASE("a pod whose claim is bound to a PV is pinned to the PV's node") {
   // Other nodes are emptier now; the volume still decides.
   for (int i = 0; i < 3; ++i) c.Create("pods", "default", ApiFixture::Pod("filler-" + std::to_string(i), {{"nodeName", node}}));
   c.Create("pods", "default", ApiFixture::Pod("second", vols));
-  REQUIRE(c.WaitFor([&] { return NodeOf(c.Get("pods", "default", "second")) == node; }));
+  REQUIRE(Eventually([&] { return NodeOf(c.Get("pods", "default", "second")) == node; }));
 }
 
 }  // namespace

@@ -50,10 +50,9 @@ bool TermSelects(const json& term, const std::string& ns, const json& other) {
   } else if (!term.contains("namespaceSelector") && other_ns != ns) {
     return false;  // an empty namespaceSelector means every namespace
   }
-  std::string err;
-  auto sel = LabelSelector::FromObject(term.value("labelSelector", json::object()), &err);
+  auto sel = LabelSelector::FromObject(term.value("labelSelector", json::object()));
   // A null labelSelector selects nothing.
-  if (!sel || !term.contains("labelSelector")) return false;
+  if (!sel.ok() || !term.contains("labelSelector")) return false;
   return sel->Matches(Labels(other));
 }
 

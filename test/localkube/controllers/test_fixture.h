@@ -13,21 +13,12 @@
 #include "test/localkube/apiserver/api.h"
 #include "test/localkube/apiserver/meta_util.h"
 #include "test/localkube/controllers/object_util.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::localkube::testing {
 
 struct ApiFixture {
   ApiFixture() : tokens("key"), api(&store, &registry, &tokens) { REQUIRE(api.Bootstrap().ok()); }
-
-  // Polls `done` until it holds or 10 s pass (real time).
-  static bool WaitFor(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return done();
-  }
 
   json Get(const std::string& gr, const std::string& ns, const std::string& name) {
     auto o = store.Get(gr, ns, name);
@@ -50,8 +41,8 @@ struct ApiFixture {
     if (!taints.empty()) node["spec"]["taints"] = taints;
     json created = Create("nodes", "", node);
     created["status"] = {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}, {"reason", "KubeletReady"},
-                                                      {"lastHeartbeatTime", Rfc3339(clock.WallNow())},
-                                                      {"lastTransitionTime", Rfc3339(clock.WallNow())}}})}};
+                                                      {"lastHeartbeatTime", FormatRfc3339(clock.WallNow())},
+                                                      {"lastTransitionTime", FormatRfc3339(clock.WallNow())}}})}};
     REQUIRE(api.UpdateStatus("nodes", "", created).ok());
     return Get("nodes", "", name);
   }
@@ -61,7 +52,7 @@ struct ApiFixture {
     if (!store.Get("namespaces", "", "kube-node-lease")) {
       api.Create("namespaces", "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kube-node-lease"}}}});
     }
-    std::string now = Rfc3339(clock.WallNow());
+    std::string now = FormatRfc3339(clock.WallNow());
     json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
                   {"metadata", {{"name", node}, {"namespace", "kube-node-lease"}}},
                   {"spec", {{"holderIdentity", node}, {"leaseDurationSeconds", 40}, {"renewTime", now}}}};
@@ -89,7 +80,7 @@ struct ApiFixture {
       if (!pod.is_object()) return;  // deleted meanwhile
       pod["status"]["phase"] = phase;
       pod["status"]["podIP"] = ip;
-      SetCondition(pod["status"]["conditions"], "Ready", ready ? "True" : "False", "", "", Rfc3339(clock.WallNow()));
+      SetCondition(pod["status"]["conditions"], "Ready", ready ? "True" : "False", "", "", FormatRfc3339(clock.WallNow()));
       if (api.UpdateStatus("pods", ns, pod).ok()) return;
     }
     FAIL("could not write pod status");

@@ -76,9 +76,9 @@ TEST_CASE("a rolling update never exceeds maxSurge nor maxUnavailable") {
   Cluster c;
   json strategy = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 1}}}};
   c.Create("deployments.apps", "default", Deployment(4, "app:v1", strategy));
-  REQUIRE(c.WaitFor([&] { return c.ActivePods().size() == 4; }));
+  REQUIRE(Eventually([&] { return c.ActivePods().size() == 4; }));
   c.MakeReady();
-  REQUIRE(c.WaitFor([&] { return RolledOut(c, 4); }));
+  REQUIRE(Eventually([&] { return RolledOut(c, 4); }));
   json d = c.Get("deployments.apps", "default", "web");
   const std::string rs1 = "web-" + PodTemplateHash(d["spec"]["template"]);
   json first = c.Get("replicasets.apps", "default", rs1);
@@ -117,7 +117,7 @@ TEST_CASE("a rolling update never exceeds maxSurge nor maxUnavailable") {
   }
   REQUIRE(c.api.Patch("deployments.apps", "default", "web", PatchType::kMerge,
                       R"({"spec":{"template":{"spec":{"containers":[{"name":"c","image":"app:v2"}]}}}})").ok());
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     c.MakeReady();
     return RolledOut(c, 4);
   }));
@@ -136,9 +136,9 @@ TEST_CASE("a rolling update never exceeds maxSurge nor maxUnavailable") {
 TEST_CASE("Recreate stops every old pod before starting new ones; scaling and cascade delete") {
   Cluster c;
   c.Create("deployments.apps", "default", Deployment(3, "app:v1", {{"type", "Recreate"}}));
-  REQUIRE(c.WaitFor([&] { return c.ActivePods().size() == 3; }));
+  REQUIRE(Eventually([&] { return c.ActivePods().size() == 3; }));
   c.MakeReady();
-  REQUIRE(c.WaitFor([&] { return RolledOut(c, 3); }));
+  REQUIRE(Eventually([&] { return RolledOut(c, 3); }));
   std::atomic<bool> overlap{false};
   auto watch = c.api.WatchWithCallback("pods", "default", c.FromNow(),
                                        [&](EventType type, const json& pod) {
@@ -150,7 +150,7 @@ TEST_CASE("Recreate stops every old pod before starting new ones; scaling and ca
   REQUIRE(watch.ok());
   REQUIRE(c.api.Patch("deployments.apps", "default", "web", PatchType::kMerge,
                       R"({"spec":{"template":{"spec":{"containers":[{"name":"c","image":"app:v2"}]}}}})").ok());
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     c.MakeReady();
     return RolledOut(c, 3);
   }));
@@ -158,20 +158,20 @@ TEST_CASE("Recreate stops every old pod before starting new ones; scaling and ca
   CHECK_FALSE(overlap);
 
   REQUIRE(c.api.Patch("deployments.apps", "default", "web", PatchType::kMerge, R"({"spec":{"replicas":1}})").ok());
-  REQUIRE(c.WaitFor([&] { return RolledOut(c, 1) && c.ActivePods().size() == 1; }));
+  REQUIRE(Eventually([&] { return RolledOut(c, 1) && c.ActivePods().size() == 1; }));
   REQUIRE(c.api.Patch("deployments.apps", "default", "web", PatchType::kMerge, R"({"spec":{"replicas":5}})").ok());
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     c.MakeReady();
     return RolledOut(c, 5) && c.ActivePods().size() == 5;
   }));
   json rs = c.Get("replicasets.apps", "default", "web-" + PodTemplateHash(c.Get("deployments.apps", "default", "web")["spec"]["template"]));
-  REQUIRE(c.WaitFor([&] {
+  REQUIRE(Eventually([&] {
     json s = c.Get("replicasets.apps", "default", rs["metadata"].value("name", "")).value("status", json::object());
     return s.value("replicas", 0) == 5 && s.value("readyReplicas", 0) == 5 && s.value("availableReplicas", 0) == 5;
   }));
 
   REQUIRE(c.api.Delete("deployments.apps", "default", "web").ok());
-  REQUIRE(c.WaitFor([&] { return ListObjects(c.api, "pods", "default").empty(); }));
+  REQUIRE(Eventually([&] { return ListObjects(c.api, "pods", "default").empty(); }));
   CHECK(ListObjects(c.api, "replicasets.apps", "default").empty());
 }
 

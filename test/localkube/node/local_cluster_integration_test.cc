@@ -20,7 +20,6 @@ namespace tusk::localkube {
 namespace {
 
 using nlohmann::json;
-using testing::Eventually;
 using testing::MakeCluster;
 using testing::TestCluster;
 using std::chrono::seconds;

@@ -105,15 +105,6 @@ nlohmann::json TestNode::Pod(const std::string& name, const std::vector<std::str
           {"spec", spec}};
 }
 
-bool Eventually(const std::function<bool()>& condition, Duration timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 std::string PhaseOf(const nlohmann::json& status) {
   return status.is_object() ? status.value("phase", "") : "";
 }

@@ -20,6 +20,7 @@
 #include "common/base/files.h"
 #include "test/localkube/net/bridge_network.h"
 #include "test/localkube/runtime/kubelet.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::localkube::testing {
 
@@ -82,9 +83,6 @@ class TestNode {
   std::unique_ptr<BridgePodNetwork> pod_network_;
   std::unique_ptr<Kubelet> kubelet_;
 };
-
-// Polls `condition` every 20 ms until it holds or `timeout` passes.
-bool Eventually(const std::function<bool()>& condition, Duration timeout);
 
 std::string PhaseOf(const nlohmann::json& status);
 

@@ -22,7 +22,6 @@ namespace tusk::localkube {
 namespace {
 
 using nlohmann::json;
-using testing::Eventually;
 using testing::PhaseOf;
 using testing::TestNode;
 using std::chrono::seconds;

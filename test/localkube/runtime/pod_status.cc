@@ -75,14 +75,6 @@ json Condition(const std::string& type, bool value, const std::string& reason, c
 
 }  // namespace
 
-std::string FormatRfc3339(WallTime t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 TerminatedState MakeTerminated(int exit_code, int signal, WallTime started, WallTime finished) {
   TerminatedState t;

@@ -62,7 +62,4 @@ nlohmann::json ComputePodStatus(const PodSpec& spec, const std::vector<Container
                                 const std::vector<ContainerRecord>& main, const PodFacts& facts,
                                 const nlohmann::json& previous, WallTime now);
 
-// RFC 3339 UTC with seconds, as the API server renders times.
-std::string FormatRfc3339(WallTime t);
-
 }  // namespace tusk::localkube
