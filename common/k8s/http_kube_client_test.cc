@@ -7,6 +7,7 @@
 
 #include "common/base/files.h"
 #include "common/k8s/test_server.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::k8s {
 namespace {
@@ -343,7 +344,7 @@ TEST_CASE("Cancelling a watch that is waiting for events returns promptly") {
       static const std::string kLine = R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})" "\n";
       sink.write(kLine.data(), kLine.size());
       // Hold the stream open like an idle watch, until the test ends.
-      for (int i = 0; i < 5000 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      Eventually([&] { return release.load(); }, std::chrono::seconds(10), std::chrono::milliseconds(2));
       sink.done();
       return true;
     });
@@ -360,7 +361,7 @@ TEST_CASE("Cancelling a watch that is waiting for events returns promptly") {
       return true;
     }, &canceller);
   });
-  for (int i = 0; i < 5000 && events == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(Eventually([&] { return events > 0; }, std::chrono::seconds(5), std::chrono::milliseconds(1)));
   REQUIRE(events == 1);
   canceller.Cancel();
   watcher.join();

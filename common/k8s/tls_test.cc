@@ -9,6 +9,7 @@
 #include "common/base/files.h"
 #include "common/base/subprocess.h"
 #include "common/k8s/http_kube_client.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::k8s {
 namespace {
@@ -64,7 +65,7 @@ class TlsServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Eventually([&] { return server_.is_running(); }, std::chrono::seconds(2), std::chrono::milliseconds(1));
   }
   ~TlsServer() {
     server_.stop();

@@ -8,6 +8,7 @@
 
 #include "common/base/files.h"
 #include "common/base/subprocess.h"
+#include "test/unit/eventually.h"
 
 namespace tusk::s3 {
 namespace {
@@ -137,9 +138,7 @@ TEST_CASE("http: a connection the server closed is not reused") {
   REQUIRE((*idle)->RoundTrip(Get("/x"), &r).ok());
   CHECK((*idle)->Reusable());
   // The server closes it after a second idle; from then on it is not reused.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while ((*idle)->Reusable() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
-  CHECK_FALSE((*idle)->Reusable());
+  CHECK(Eventually([&] { return !(*idle)->Reusable(); }, 10s, 50ms));
 
   auto closing = HttpConnection::Open(s.endpoint(), nullptr, 5s);
   REQUIRE(closing.ok());
