@@ -39,6 +39,7 @@ StatusOr<ObjectStoreConfig> ParseObjectStoreConfig(const std::string& text, char
     c.endpoint_url = j.value("endpointURL", "");
     c.server_name = j.value("serverName", "");
     c.retention_policy = j.value("retentionPolicy", "");
+    c.ca_pem = Field(j, "endpointCA");
     nlohmann::json creds = j.value("s3Credentials", nlohmann::json::object());
     c.credentials.access_key_id = Field(creds, "accessKeyId");
     c.credentials.secret_access_key = Field(creds, "secretAccessKey");
@@ -59,6 +60,11 @@ StatusOr<ObjectStoreConfig> ParseObjectStoreConfig(const std::string& text, char
   if (c.credentials.session_token.empty()) c.credentials.session_token = EnvValue(env, "AWS_SESSION_TOKEN");
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (c.region == "us-east-1" && !EnvValue(env, name).empty()) c.region = EnvValue(env, name);
+  }
+  if (c.ca_pem.empty() && !EnvValue(env, "AWS_CA_BUNDLE").empty()) {
+    auto bundle = ReadFile(EnvValue(env, "AWS_CA_BUNDLE"));
+    if (!bundle.ok()) return bundle.status().WithContext("reading AWS_CA_BUNDLE");
+    c.ca_pem = *bundle;
   }
   if (c.destination_path.empty()) return InvalidArgumentError("object store configuration has no destinationPath");
   if (c.server_name.empty()) return InvalidArgumentError("object store configuration has no serverName");
@@ -92,6 +98,7 @@ StatusOr<std::unique_ptr<s3::ObjectStore>> OpenObjectStore(const ObjectStoreConf
   o.region = config.region;
   o.bucket = d.bucket;
   o.credentials = config.credentials;
+  o.ca_pem = config.ca_pem;
   o.max_connections = static_cast<size_t>(std::max(config.wal_max_parallel, config.data_jobs) + 4);
   ASSIGN_OR_RETURN(auto client, s3::S3Client::Create(o));
   return std::unique_ptr<s3::ObjectStore>(std::move(client));

@@ -5,6 +5,7 @@
 //    "serverName": "cluster-example",
 //    "s3Credentials": {"accessKeyId": "...", "secretAccessKey": "...",
 //                      "sessionToken": "...", "region": "us-east-1"},
+//    "endpointCA": "-----BEGIN CERTIFICATE-----...",
 //    "wal": {"compression": "gzip", "maxParallel": 8},
 //    "data": {"compression": "gzip", "jobs": 2}}
 #pragma once
@@ -26,6 +27,7 @@ struct ObjectStoreConfig {
   std::string server_name;
   std::string region = "us-east-1";
   s3::Credentials credentials;
+  std::string ca_pem;  // endpointCA, or the file AWS_CA_BUNDLE names; empty: system CAs
   Codec wal_compression = Codec::kNone;
   int wal_max_parallel = 1;
   Codec data_compression = Codec::kNone;
@@ -34,7 +36,8 @@ struct ObjectStoreConfig {
 };
 
 // `env` is consulted for AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN and AWS_REGION/AWS_DEFAULT_REGION when the JSON lacks them.
+// AWS_SESSION_TOKEN, AWS_REGION/AWS_DEFAULT_REGION and AWS_CA_BUNDLE (a PEM
+// file's path, as barman-cloud's tools read it) when the JSON lacks them.
 StatusOr<ObjectStoreConfig> ParseObjectStoreConfig(const std::string& json, char** env);
 StatusOr<ObjectStoreConfig> LoadObjectStoreConfig(const std::string& path, char** env);
 

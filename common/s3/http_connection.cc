@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -136,19 +137,28 @@ std::string HttpResponse::Header(std::string_view name) const {
   return "";
 }
 
-StatusOr<std::shared_ptr<TlsContext>> TlsContext::Create(const std::string& ca_file) {
+StatusOr<std::shared_ptr<TlsContext>> TlsContext::Create(const std::string& ca_pem) {
   IgnoreSigpipe();  // SSL_write writes to the socket without MSG_NOSIGNAL
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   if (ctx == nullptr) return InternalError("creating a TLS context: " + OpenSslError());
   std::shared_ptr<TlsContext> out(new TlsContext(ctx));
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  int loaded = ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
-                               : SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
-  if (loaded != 1) {
-    return InvalidArgumentError("cannot load the CA certificates" + (ca_file.empty() ? "" : " in " + ca_file) + ": " +
-                                OpenSslError());
+  if (ca_pem.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+      return InternalError("cannot load the system's CA certificates: " + OpenSslError());
+    }
+    return out;
   }
+  BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+  int added = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cert) == 1) ++added;
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  ERR_clear_error();  // the read that ended the loop
+  if (added == 0) return InvalidArgumentError("the CA bundle for the object store holds no PEM certificate");
   return out;
 }
 

@@ -50,9 +50,9 @@ struct HttpRequest {
 // TLS settings shared by every connection to one endpoint.
 class TlsContext {
  public:
-  // Verifies the server against `ca_file` (PEM) when given, else against the
-  // system's trusted certificates.
-  static StatusOr<std::shared_ptr<TlsContext>> Create(const std::string& ca_file);
+  // Verifies the server against the certificates in `ca_pem` (PEM text, one
+  // or more) when given, else against the system's trusted certificates.
+  static StatusOr<std::shared_ptr<TlsContext>> Create(const std::string& ca_pem);
   ~TlsContext();
   SSL_CTX* get() const { return ctx_; }
 

@@ -148,7 +148,7 @@ StatusOr<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   client->host_header_ = HostPort(ep, ep.host);
   client->endpoint_ = ep;
   if (ep.scheme == "https") {
-    ASSIGN_OR_RETURN(client->tls_, TlsContext::Create(options.ca_file));
+    ASSIGN_OR_RETURN(client->tls_, TlsContext::Create(options.ca_pem));
   }
   return client;
 }

@@ -27,7 +27,7 @@ struct S3Options {
   Credentials credentials;
   // PEM CA certificates that sign an https endpoint's certificate; empty
   // means the system's trusted certificates.
-  std::string ca_file;
+  std::string ca_pem;
   size_t max_connections = 16;
   int list_page_size = 1000;  // ListObjectsV2 max-keys
   int max_attempts = 5;
