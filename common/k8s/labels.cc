@@ -50,11 +50,10 @@ StatusOr<Requirement> ParseTerm(const std::string& term, bool allow_sets) {
     return r;
   }
   auto set_op = [&](const std::string& word, Requirement::Op op) -> std::optional<Requirement> {
-    std::string lower = term;
-    auto pos = lower.find(" " + word + " ");
-    size_t paren = lower.find('(');
-    if (pos == std::string::npos) pos = lower.find(" " + word + "(");
-    if (pos == std::string::npos || paren == std::string::npos || lower.back() != ')') return std::nullopt;
+    auto pos = term.find(" " + word + " ");
+    size_t paren = term.find('(');
+    if (pos == std::string::npos) pos = term.find(" " + word + "(");
+    if (pos == std::string::npos || paren == std::string::npos || term.back() != ')') return std::nullopt;
     Requirement s;
     s.key = Trim(term.substr(0, pos));
     s.op = op;

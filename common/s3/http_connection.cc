@@ -307,7 +307,6 @@ Status HttpConnection::ReadChunked(std::string* into) {
 }
 
 Status HttpConnection::ReadToClose(std::string* into) {
-  reusable_ = false;
   char buf[kReadAhead];
   while (true) {
     ASSIGN_OR_RETURN(size_t n, Read(buf, sizeof(buf)));

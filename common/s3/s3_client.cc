@@ -1,7 +1,6 @@
 #include "common/s3/s3_client.h"
 
 #include <algorithm>
-#include <cctype>
 #include <thread>
 
 #include "common/s3/xml.h"
@@ -12,11 +11,6 @@ namespace {
 constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 bool Is2xx(int status) { return status >= 200 && status < 300; }
-
-std::string LowerAscii(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string HostPort(const Endpoint& ep, const std::string& host) {
   bool default_port = (ep.scheme == "http" && ep.port == 80) || (ep.scheme == "https" && ep.port == 443);
@@ -130,13 +124,6 @@ bool IsRetriable(int http_status, std::string_view body) {
   return code == "SlowDown" || code == "RequestTimeout" || code == "Throttling";
 }
 
-std::string S3Client::Reply::Header(const std::string& name) const {
-  for (const auto& [k, v] : headers) {
-    if (LowerAscii(k) == LowerAscii(name)) return v;
-  }
-  return "";
-}
-
 StatusOr<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   if (options.bucket.empty()) return InvalidArgumentError("destinationPath has no bucket");
   if (options.region.empty()) options.region = "us-east-1";
@@ -229,10 +216,9 @@ StatusOr<S3Client::Reply> S3Client::Send(const Call& call) {
                               HostPort(endpoint_, endpoint_.host) + ": " + std::string(sent.message()));
     } else {
       Release(std::move(*connection));
-      Reply reply{res.status, std::move(res.headers), std::move(res.body)};
-      if (Is2xx(reply.status)) return reply;
-      last = ErrorFromReply(reply.status, reply.body, What(call), options_.region);
-      if (!IsRetriable(reply.status, reply.body)) return last;
+      if (Is2xx(res.status)) return res;
+      last = ErrorFromReply(res.status, res.body, What(call), options_.region);
+      if (!IsRetriable(res.status, res.body)) return last;
     }
     if (attempt < options_.max_attempts) {
       std::this_thread::sleep_for(delay);

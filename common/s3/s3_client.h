@@ -73,12 +73,7 @@ class S3Client : public ObjectStore {
     std::string_view body;
     std::string* body_into = nullptr;  // where a 2xx body goes instead of Reply::body
   };
-  struct Reply {
-    int status = 0;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-    std::string Header(const std::string& name) const;
-  };
+  using Reply = HttpResponse;
   // Signs, sends and retries; a non-2xx final reply becomes an error Status.
   StatusOr<Reply> Send(const Call& call);
 
