@@ -50,7 +50,8 @@ StatusOr<KeyPtr> ReadPrivateKey(const std::string& pem, const std::string& what)
   }
   BioPtr bio = ReadBio(pem);
   // An empty passphrase callback: an encrypted key is refused, never prompted for.
-  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
+  KeyPtr key(PEM_read_bio_PrivateKey(
+      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
   if (!key) return OpenSslError(StatusCode::kInvalidArgument, what + ": unreadable PEM private key");
   return key;
 }

@@ -38,7 +38,9 @@ Status AddExtension(X509* cert, X509* issuer, int nid, const std::string& value)
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
   X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-  if (ext == nullptr) return OpenSslError(StatusCode::kInternal, std::string("certificate extension ") + OBJ_nid2sn(nid));
+  if (ext == nullptr) {
+    return OpenSslError(StatusCode::kInternal, std::string("certificate extension ") + OBJ_nid2sn(nid));
+  }
   int added = X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
   if (added != 1) return OpenSslError(StatusCode::kInternal, std::string("adding extension ") + OBJ_nid2sn(nid));
@@ -132,8 +134,7 @@ StatusOr<CertifiedKey> IssueCertificate(const CertifiedKey& ca, const Certificat
     alt_names += (alt_names.empty() ? "DNS:" : ",DNS:") + name;
   }
   ASSIGN_OR_RETURN(KeyPtr key, NewKey());
-  ASSIGN_OR_RETURN(CertPtr cert,
-                   MakeCertificate(key.get(), request.common_name, ca_cert.get(), now, request.lifetime));
+  ASSIGN_OR_RETURN(CertPtr cert, MakeCertificate(key.get(), request.common_name, ca_cert.get(), now, request.lifetime));
   RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert.get(), NID_ext_key_usage,
                                request.usage == Usage::kServer ? "serverAuth" : "clientAuth"));
   if (!alt_names.empty()) {

@@ -40,8 +40,7 @@ struct CertificateRequest {
 
 // A self-signed CA (basicConstraints CA:TRUE, keyCertSign) valid from
 // now - kBackdate to now + lifetime.
-StatusOr<CertifiedKey> CreateCa(const std::string& common_name, WallTime now,
-                                Duration lifetime = kCertificateLifetime);
+StatusOr<CertifiedKey> CreateCa(const std::string& common_name, WallTime now, Duration lifetime = kCertificateLifetime);
 
 // A new key and its certificate signed by `ca`, valid from now - kBackdate to
 // now + request.lifetime. Fails if the CA's key and certificate do not belong

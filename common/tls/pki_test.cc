@@ -1,3 +1,5 @@
+#include "common/tls/pki.h"
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -7,7 +9,6 @@
 #include <catch2/catch.hpp>
 
 #include "common/tls/certificate.h"
-#include "common/tls/pki.h"
 
 namespace tusk::tls {
 namespace {
@@ -51,8 +52,10 @@ CertifiedKey Ca() {
 }
 
 const std::vector<std::string> kServerNames = {
-    "pg-rw", "pg-rw.db", "pg-rw.db.svc", "pg-rw.db.svc.cluster.local", "pg-ro", "pg-ro.db", "pg-ro.db.svc",
-    "pg-ro.db.svc.cluster.local", "pg-r", "pg-r.db", "pg-r.db.svc", "pg-r.db.svc.cluster.local", "pg.example.com"};
+    "pg-rw",         "pg-rw.db", "pg-rw.db.svc", "pg-rw.db.svc.cluster.local",
+    "pg-ro",         "pg-ro.db", "pg-ro.db.svc", "pg-ro.db.svc.cluster.local",
+    "pg-r",          "pg-r.db",  "pg-r.db.svc",  "pg-r.db.svc.cluster.local",
+    "pg.example.com"};
 
 TEST_CASE("the server certificate verifies against the CA for each of its names", "[tls]") {
   CertifiedKey ca = Ca();
@@ -222,10 +225,8 @@ TEST_CASE("bad inputs to the PKI are errors that say what is wrong", "[tls]") {
              Catch::Contains("does not belong to the CA certificate"));
   CHECK_THAT(IssueCertificate(ca, {"pg-rw", {"pg-rw,DNS:evil.example"}, Usage::kServer}, kNow).status().message(),
              Catch::Contains("is not a DNS name"));
-  CHECK_THAT(IssueCertificate(ca, {"", {}, Usage::kServer}, kNow).status().message(),
-             Catch::Contains("common name"));
-  CHECK_THAT(IssueCertificate(ca, {"x", {}, Usage::kServer, 0s}, kNow).status().message(),
-             Catch::Contains("lifetime"));
+  CHECK_THAT(IssueCertificate(ca, {"", {}, Usage::kServer}, kNow).status().message(), Catch::Contains("common name"));
+  CHECK_THAT(IssueCertificate(ca, {"x", {}, Usage::kServer, 0s}, kNow).status().message(), Catch::Contains("lifetime"));
   auto leaf = IssueCertificate(ca, {"x", {}, Usage::kServer}, kNow);
   REQUIRE(leaf.ok());
   CHECK_THAT(IssueCertificate(*leaf, {"y", {}, Usage::kServer}, kNow).status().message(), Catch::Contains("not a CA"));
