@@ -81,8 +81,9 @@ int PostgresMajor(const api::Cluster& cluster) {
     // non-digit are the major.
     if (ec == std::errc() && end != tag.data() && major > 0) return major;
   }
-  if (cluster.spec.catalog_major && *cluster.spec.catalog_major > 0)
+  if (cluster.spec.catalog_major && *cluster.spec.catalog_major > 0) {
     return static_cast<int>(*cluster.spec.catalog_major);
+  }
   return 15;
 }
 

@@ -84,8 +84,9 @@ Json PodVolumes(const api::Cluster& cluster, int serial, InstanceBootstrap boots
     }
   }
   volumes.push_back(ServiceAccountVolume());
-  if (s.projected_volume_template)
+  if (s.projected_volume_template) {
     volumes.push_back({{"name", "projected"}, {"projected", *s.projected_volume_template}});
+  }
   return volumes;
 }
 
