@@ -42,9 +42,10 @@ void HttpServer::HandleSubresource(Call& call) {
   if (sub == "token" && req.method == "POST") {
     auto body = ParseBody(req, options_.max_body_bytes);
     if (!body.ok()) return WriteError(res, body.error());
-    auto out = api_->CreateToken(ns, name, *body);
+    auto out = api_->CreateToken(ns, name, *body, clock_.WallNow());
     if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 201, *out);
+    AddWarnings(res, out->warnings);
+    return WriteJson(res, 201, out->object);
   }
   if (sub == "log" && req.method == "GET") {
     auto pod = api_->Get(gr, ns, name);
