@@ -57,7 +57,7 @@ Json ToJson(const Cluster& cluster) {
   return out;
 }
 
-void ApplyDefaults(Cluster* cluster) {
+void ApplyDefaults(Cluster* cluster, const ClusterDefaults& defaults) {
   ClusterSpec& s = cluster->spec;
   // CRD schema defaults.
   Default(s.instances, 1);
@@ -83,7 +83,7 @@ void ApplyDefaults(Cluster* cluster) {
   Default(s.lease_retry_period, 2);
   Default(s.lease_released_duration, 1);
   // Webhook defaults.
-  if (!s.image_name.has_value() && !s.catalog_name.has_value()) s.image_name = kDefaultPostgresImage;
+  if (!s.image_name.has_value() && !s.catalog_name.has_value()) s.image_name = defaults.postgres_image;
   bool any_bootstrap = s.has_initdb.value_or(false) || s.has_recovery.value_or(false) ||
                        s.has_pg_basebackup.value_or(false);
   if (!any_bootstrap) s.has_initdb = true;
@@ -98,6 +98,7 @@ void ApplyDefaults(Cluster* cluster) {
     Default(s.backup_target, "prefer-standby");
   }
   Default(s.pod_anti_affinity_type, "preferred");
+  if (s.synchronous) Default(s.synchronous->data_durability, "required");
 }
 
 FieldErrors Validate(const Cluster& c) {
@@ -150,6 +151,39 @@ FieldErrors Validate(const Cluster& c) {
   if (s.min_sync_replicas.value_or(0) > max_sync) {
     errs.Invalid("spec.minSyncReplicas", *s.min_sync_replicas,
                  "minSyncReplicas cannot be greater than maxSyncReplicas");
+  }
+
+  if (s.synchronous) {
+    const SynchronousReplicaConfig& sync = *s.synchronous;
+    if (!sync.method) {
+      errs.Required("spec.postgresql.synchronous.method");
+    } else {
+      CheckEnum(errs, "spec.postgresql.synchronous.method", sync.method, {"any", "first"});
+    }
+    if (!sync.number) {
+      errs.Required("spec.postgresql.synchronous.number");
+    } else if (*sync.number <= 0) {
+      errs.Invalid("spec.postgresql.synchronous.number", *sync.number, "The number of synchronous replicas should be greater than zero");
+    } else {
+      const int64_t names = instances + static_cast<int64_t>(sync.standby_names_pre.value_or(std::vector<std::string>{}).size() +
+                                                            sync.standby_names_post.value_or(std::vector<std::string>{}).size());
+      if (*sync.number >= names) {
+        errs.Invalid("spec.postgresql.synchronous.number", *sync.number,
+                     "Invalid synchronous configuration: the number of synchronous replicas must be less than the "
+                     "total number of instances and the provided standby names.");
+      }
+    }
+    CheckEnum(errs, "spec.postgresql.synchronous.dataDurability", sync.data_durability, {"required", "preferred"});
+    if (sync.data_durability.value_or("") == "preferred" &&
+        (!sync.standby_names_pre.value_or(std::vector<std::string>{}).empty() ||
+         !sync.standby_names_post.value_or(std::vector<std::string>{}).empty())) {
+      errs.Invalid("spec.postgresql.synchronous", "object",
+                   "dataDurability set to 'preferred' requires empty 'standbyNamesPre' and empty 'standbyNamesPost'");
+    }
+    if (s.min_sync_replicas.value_or(0) > 0 || s.max_sync_replicas.value_or(0) > 0) {
+      errs.Invalid("spec.postgresql.synchronous", "object",
+                   "Can't have both legacy synchronous replica configuration and new one");
+    }
   }
 
   int methods = s.has_initdb.value_or(false) + s.has_recovery.value_or(false) + s.has_pg_basebackup.value_or(false);
@@ -232,6 +266,28 @@ FieldErrors Validate(const Cluster& c) {
     }
   }
   return errs;
+}
+
+StatusOr<std::vector<std::string>> FencedInstances(const Cluster& cluster) {
+  std::vector<std::string> out;
+  if (!cluster.metadata.annotations) return out;
+  auto it = cluster.metadata.annotations->find(kFencedInstancesAnnotation);
+  if (it == cluster.metadata.annotations->end()) return out;
+  Json list = Json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  bool ok = list.is_array();
+  for (const auto& e : ok ? list : Json::array()) {
+    if (!e.is_string()) {
+      ok = false;
+      break;
+    }
+    out.push_back(e.get<std::string>());
+  }
+  if (!ok) {
+    return InvalidArgumentError(std::string("metadata.annotations[") + kFencedInstancesAnnotation +
+                                "]: must be a JSON array of pod names, e.g. [\"" +
+                                cluster.metadata.name.value_or("cluster") + "-1\"] or [\"*\"]");
+  }
+  return out;
 }
 
 Status ValidateStatus(const Cluster& cluster) {

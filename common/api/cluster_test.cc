@@ -151,3 +151,100 @@ TEST_CASE("imageName and imageCatalogRef are mutually exclusive") {
 
 }  // namespace
 }  // namespace tusk::api
+
+namespace tusk::api {
+namespace {
+
+TEST_CASE("Nested, keyed and passthrough fields round-trip with their unknown fields") {
+  Json doc = Json::parse(R"({
+    "metadata": {"name": "pg", "annotations": {"cnpg.io/fencedInstances": "[\"pg-2\"]"}},
+    "spec": {
+      "instances": 3, "storage": {"size": "1Gi"},
+      "postgresql": {"synchronous": {"method": "any", "number": 1, "futureKnob": 7}},
+      "affinity": {"tolerations": [{"key": "k", "operator": "Exists"}], "nodeSelector": {"disk": "ssd"}},
+      "resources": {"requests": {"cpu": "1"}}
+    },
+    "status": {
+      "instanceNames": ["pg-1", "pg-2"],
+      "instancesStatus": {"healthy": ["pg-1"], "failed": ["pg-2"]},
+      "instancesReportedState": {"pg-1": {"isPrimary": true, "timeLineID": 2, "ip": "10.0.0.1", "extra": 1}},
+      "conditions": [{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "futureField": "x"}]
+    }
+  })");
+  auto c = ClusterFromJson(doc);
+  REQUIRE(c.ok());
+  REQUIRE(c->spec.synchronous);
+  CHECK(c->spec.synchronous->number == 1);
+  CHECK(c->spec.tolerations->at(0)["key"] == "k");
+  CHECK(c->spec.node_selector->at("disk") == "ssd");
+  CHECK(c->spec.resources->at("requests")["cpu"] == "1");
+  CHECK(c->status.instances_status->at("failed") == std::vector<std::string>{"pg-2"});
+  CHECK(c->status.instances_reported_state->at("pg-1").timeline_id == 2);
+  CHECK(c->status.conditions->at(0).reason == "ClusterIsReady");
+  auto fenced = FencedInstances(*c);
+  REQUIRE(fenced.ok());
+  CHECK(*fenced == std::vector<std::string>{"pg-2"});
+
+  c->spec.synchronous->number = 2;
+  c->status.conditions->at(0).status = "False";
+  c->status.instances_reported_state->at("pg-1").timeline_id = 3;
+  Json out = ToJson(*c);
+  CHECK(out["spec"]["postgresql"]["synchronous"]["number"] == 2);
+  CHECK(out["spec"]["postgresql"]["synchronous"]["futureKnob"] == 7);
+  CHECK(out["status"]["conditions"][0]["status"] == "False");
+  CHECK(out["status"]["conditions"][0]["futureField"] == "x");
+  CHECK(out["status"]["instancesReportedState"]["pg-1"]["timeLineID"] == 3);
+  CHECK(out["status"]["instancesReportedState"]["pg-1"]["extra"] == 1);
+}
+
+TEST_CASE("A nested field of the wrong type is refused with its full path") {
+  auto c = ClusterFromJson(Json::parse(
+      R"({"metadata":{"name":"pg"},"spec":{"postgresql":{"synchronous":{"method":"any","number":"one"}}}})"));
+  REQUIRE_FALSE(c.ok());
+  CHECK_THAT(c.status().message(), Catch::Contains("spec.postgresql.synchronous.number"));
+}
+
+TEST_CASE("A malformed fencedInstances annotation is an error naming the annotation") {
+  auto c = ClusterFromJson(
+      Json::parse(R"({"metadata":{"name":"pg","annotations":{"cnpg.io/fencedInstances":"pg-1"}}})"));
+  REQUIRE(c.ok());
+  auto fenced = FencedInstances(*c);
+  REQUIRE_FALSE(fenced.ok());
+  CHECK_THAT(fenced.status().message(), Catch::Contains("cnpg.io/fencedInstances"));
+}
+
+TEST_CASE("Synchronous replication is validated as the webhook does") {
+  auto base = [] {
+    return ClusterFromJson(Json::parse(
+        R"({"metadata":{"name":"pg"},"spec":{"instances":3,"storage":{"size":"1Gi"},
+            "postgresql":{"synchronous":{"method":"any","number":1}}}})"))
+        .value();
+  };
+  Cluster ok = base();
+  ApplyDefaults(&ok);
+  CHECK(ok.spec.synchronous->data_durability == "required");
+  CHECK(Validate(ok).empty());
+
+  Cluster too_many = base();
+  too_many.spec.synchronous->number = 3;
+  CHECK_THAT(ValidateStatus(too_many).message(), Catch::Contains("spec.postgresql.synchronous.number"));
+
+  Cluster both = base();
+  both.spec.max_sync_replicas = 1;
+  CHECK_THAT(ValidateStatus(both).message(),
+             Catch::Contains("Can't have both legacy synchronous replica configuration and new one"));
+
+  Cluster bad_method = base();
+  bad_method.spec.synchronous->method = "all";
+  CHECK_THAT(ValidateStatus(bad_method).message(), Catch::Contains("spec.postgresql.synchronous.method"));
+}
+
+TEST_CASE("The default image comes from the operator's configuration") {
+  auto c = ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"},"spec":{"instances":1}})"));
+  REQUIRE(c.ok());
+  ApplyDefaults(&*c, ClusterDefaults{"ghcr.io/cloudnative-pg/postgresql:15.14"});
+  CHECK(c->spec.image_name == "ghcr.io/cloudnative-pg/postgresql:15.14");
+}
+
+}  // namespace
+}  // namespace tusk::api

@@ -88,6 +88,17 @@ bool FieldReader::Convert(const Json& j, const std::string& field, std::vector<s
   return true;
 }
 
+bool FieldReader::Convert(const Json& j, const std::string& field,
+                          std::map<std::string, std::vector<std::string>>* out) {
+  if (!j.is_object()) return Fail(field, j, "object");
+  for (const auto& [k, v] : j.items()) {
+    std::vector<std::string> list;
+    if (!Convert(v, field + "." + k, &list)) return false;
+    (*out)[k] = std::move(list);
+  }
+  return true;
+}
+
 void FieldWriter::Erase(const char* pointer) {
   std::vector<std::string> tokens = Tokens(pointer);
   if (tokens.empty()) return;

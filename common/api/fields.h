@@ -55,18 +55,41 @@ class FieldReader {
   bool Convert(const Json& j, const std::string& field, bool* out);
   bool Convert(const Json& j, const std::string& field, std::map<std::string, std::string>* out);
   bool Convert(const Json& j, const std::string& field, std::vector<std::string>* out);
+  bool Convert(const Json& j, const std::string& field, std::map<std::string, std::vector<std::string>>* out);
+  // Raw passthrough: embedded Kubernetes types (affinity, resources, ...)
+  // that Tusk copies into the objects it builds without interpreting them.
+  bool Convert(const Json& j, const std::string&, Json* out) {
+    *out = j;
+    return true;
+  }
+  template <typename S, typename = std::enable_if_t<HasVisit<S>::value>>
+  bool Convert(const Json& j, const std::string& field, S* out) {
+    if (!j.is_object()) return Fail(field, j, "object");
+    FieldReader sub(j, field);
+    S::Visit(sub, *out);
+    if (!sub.status().ok()) {
+      if (status_.ok()) status_ = sub.status();
+      return false;
+    }
+    return true;
+  }
   template <typename S, typename = std::enable_if_t<HasVisit<S>::value>>
   bool Convert(const Json& j, const std::string& field, std::vector<S>* out) {
     if (!j.is_array()) return Fail(field, j, "array");
     for (size_t i = 0; i < j.size(); ++i) {
-      FieldReader sub(j[i], field + "[" + std::to_string(i) + "]");
       S item{};
-      S::Visit(sub, item);
-      if (!sub.status().ok()) {
-        if (status_.ok()) status_ = sub.status();
-        return false;
-      }
+      if (!Convert(j[i], field + "[" + std::to_string(i) + "]", &item)) return false;
       out->push_back(std::move(item));
+    }
+    return true;
+  }
+  template <typename S, typename = std::enable_if_t<HasVisit<S>::value>>
+  bool Convert(const Json& j, const std::string& field, std::map<std::string, S>* out) {
+    if (!j.is_object()) return Fail(field, j, "object");
+    for (const auto& [k, v] : j.items()) {
+      S item{};
+      if (!Convert(v, field + "." + k, &item)) return false;
+      (*out)[k] = std::move(item);
     }
     return true;
   }
@@ -93,9 +116,26 @@ class FieldWriter {
 
  private:
   void Erase(const char* pointer);
-  template <typename T>
+  template <typename T, std::enable_if_t<!HasVisit<T>::value, int> = 0>
   static void Assign(Json& slot, const T& value) {
     slot = value;
+  }
+  template <typename S, std::enable_if_t<HasVisit<S>::value, int> = 0>
+  static void Assign(Json& slot, const S& value) {
+    if (!slot.is_object()) slot = Json::object();
+    FieldWriter sub(slot);
+    S::Visit(sub, value);
+  }
+  template <typename S, typename = std::enable_if_t<HasVisit<S>::value>>
+  static void Assign(Json& slot, const std::map<std::string, S>& items) {
+    // Keyed, so unknown fields of each entry survive under its key.
+    Json out = Json::object();
+    for (const auto& [k, v] : items) {
+      Json elem = (slot.is_object() && slot.contains(k) && slot[k].is_object()) ? slot[k] : Json::object();
+      Assign(elem, v);
+      out[k] = std::move(elem);
+    }
+    slot = std::move(out);
   }
   template <typename S, typename = std::enable_if_t<HasVisit<S>::value>>
   static void Assign(Json& slot, const std::vector<S>& items) {
@@ -104,8 +144,7 @@ class FieldWriter {
     Json out = Json::array();
     for (size_t i = 0; i < items.size(); ++i) {
       Json elem = (slot.is_array() && i < slot.size() && slot[i].is_object()) ? slot[i] : Json::object();
-      FieldWriter sub(elem);
-      S::Visit(sub, items[i]);
+      Assign(elem, items[i]);
       out.push_back(std::move(elem));
     }
     slot = std::move(out);
