@@ -16,6 +16,7 @@
 #include "instance-manager/grpc_service.h"
 #include "instance-manager/http_server.h"
 #include "instance-manager/manager.h"
+#include "instance-manager/sql_postgres_control.h"
 #include "instance-manager/status_query.h"
 
 namespace tusk::instance {
@@ -55,7 +56,7 @@ int InitCommand(const std::vector<std::string>& args) {
   int rc = 0;
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
-  PgTools tools(o, &registry);
+  ProcessPgTools tools(o, &registry);
   return Finish(RunInit(o, tools, LoggerFor(o)), LoggerFor(o));
 }
 
@@ -64,7 +65,7 @@ int JoinCommand(const std::vector<std::string>& args) {
   int rc = 0;
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
-  PgTools tools(o, &registry);
+  ProcessPgTools tools(o, &registry);
   return Finish(RunJoin(o, tools, LoggerFor(o)), LoggerFor(o));
 }
 
@@ -95,7 +96,15 @@ int RunCommand(const std::vector<std::string>& args) {
   auto desired = FileDesiredState::Open(o.cluster_file);
   if (!desired.ok()) return Finish(desired.status(), logger);
   ChildRegistry registry;
-  InstanceManager manager(o, std::move(*desired), &registry, logger);
+  RealClock clock;
+  ChildPostmaster postmaster(
+      ChildPostmaster::Config{o.bin_dir + "/postgres", o.pgdata,
+                              o.drop_privileges() ? std::optional<uid_t>(o.postgres_uid) : std::nullopt,
+                              o.drop_privileges() ? std::optional<gid_t>(o.postgres_gid) : std::nullopt},
+      &registry);
+  SqlPostgresControl postgres(o.LocalConninfo());
+  ProcessPgTools tools(o, &registry);
+  InstanceManager manager(o, std::move(*desired), {&clock, &postmaster, &postgres, &tools, &registry}, logger);
   // The archiver starts before the servers that report its status.
   std::optional<backup::ArchiverService::Owner> socket_owner;
   if (o.drop_privileges()) socket_owner = backup::ArchiverService::Owner{o.postgres_uid, o.postgres_gid};
@@ -103,18 +112,18 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!archiver.ok()) return Finish(archiver.status().WithContext("WAL archiver"), logger);
   if (*archiver) {
     logger.Info("WAL archiver serving", {{"socket", (*archiver)->socket_path()}});
-    manager.SetArchiverStatusSource([a = archiver->get(), pgdata = o.pgdata] {
+    manager.SetArchiverStatusSource([a = archiver->get(), pgdata = o.pgdata, &clock] {
       return MakeArchiverStatus(a->stats(), a->recoverability(), ScanArchiveQueue(pgdata),
-                                std::chrono::system_clock::now());
+                                clock.WallNow());
     });
   }
-  GrpcService service(&manager);
+  GrpcService service(&manager, &clock);
   auto grpc_server = StartGrpcServer(o.grpc_address, &service);
   if (!grpc_server.ok()) return Finish(grpc_server.status(), logger);
-  HttpServer http(&manager.hub());
+  HttpServer http(&manager.hub(), &clock);
   if (Status st = http.Start(o.http_address); !st.ok()) return Finish(st, logger);
   logger.Info("instance manager running", {{"pid", ::getpid()}, {"grpc", o.grpc_address}, {"http", o.http_address}});
-  rc = manager.Run(*signals);
+  rc = manager.Run(&*signals);
   manager.hub().Close();
   if (rc != 0) {
     // Postgres died: the container must restart now, not after the servers
@@ -124,7 +133,7 @@ int RunCommand(const std::vector<std::string>& args) {
     std::_Exit(rc);
   }
   // Open WatchStatus streams end now; the operator sees the stream close.
-  (*grpc_server)->Shutdown(std::chrono::system_clock::now());
+  (*grpc_server)->Shutdown(clock.WallNow());
   http.Stop();
   logger.Info("instance manager exiting", {{"exit_code", rc}});
   log::Flush();
