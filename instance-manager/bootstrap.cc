@@ -1,14 +1,19 @@
 #include "instance-manager/bootstrap.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "common/base/files.h"
 #include "common/pg/connection.h"
+#include "instance-manager/certificates.h"
 #include "instance-manager/config_files.h"
 #include "instance-manager/desired_state.h"
 
 namespace tusk::instance {
 namespace {
+
+// The API server's first answer, when init or join read the Cluster from it.
+constexpr auto kApiServerWait = std::chrono::seconds(60);
 
 StatusOr<std::string> ReadSecretFile(const std::string& path) {
   if (path.empty()) return std::string();
@@ -17,12 +22,63 @@ StatusOr<std::string> ReadSecretFile(const std::string& path) {
   return s;
 }
 
-Status RequireEmptyDir(const std::string& dir) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    return AlreadyExistsError("data directory " + dir + " is not empty; refusing to overwrite it");
+std::string QuoteIdent(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
   }
-  return MakeDirs(dir, 0700);
+  return out + "\"";
+}
+
+// Single-user mode (-j) ends a statement at a semicolon followed by an
+// empty line.
+void AddStatement(std::string* sql, std::string statement) {
+  while (!statement.empty() && (statement.back() == '\n' || statement.back() == ' ')) statement.pop_back();
+  if (statement.empty()) return;
+  if (statement.back() != ';') statement += ';';
+  *sql += statement + "\n\n";
+}
+
+// Why a data directory at PGDATA is always complete: init and join build it
+// in StagingDir(PGDATA), beside it on the same filesystem, and rename it
+// into place as their last step, after initdb / pg_basebackup and our own
+// writes have been fsynced. rename(2) is atomic, so PGDATA either does not
+// exist (or is the empty directory someone prepared) or is complete: its
+// presence is the completion marker, and nothing inside it has to be
+// trusted or cleared. A crash leaves only the staging directory, which is
+// ours by name and removed before the next attempt. A marker file inside
+// PGDATA would not do: pg_basebackup copies the primary's to the standby
+// before the standby is configured. A PGDATA with files but no PG_VERSION
+// was not made here and is never deleted.
+enum class DataDir { kMissing, kComplete };
+
+StatusOr<DataDir> InspectDataDir(const std::string& pgdata) {
+  std::error_code ec;
+  if (!std::filesystem::exists(pgdata, ec) || std::filesystem::is_empty(pgdata, ec)) return DataDir::kMissing;
+  if (PathExists(pgdata + "/PG_VERSION")) return DataDir::kComplete;
+  return FailedPreconditionError("data directory " + pgdata +
+                                 " holds files but no PG_VERSION: it was not made by tusk-instance; move it away");
+}
+
+// A fresh, empty staging directory owned by postgres.
+StatusOr<std::string> BeginStaging(const Options& options, PgTools& tools, const log::Logger& logger) {
+  const std::string staging = StagingDir(options.pgdata);
+  if (PathExists(staging)) {
+    logger.Warn("clearing the data directory an interrupted bootstrap left", {{"path", staging}});
+    RETURN_IF_ERROR(RemoveAll(staging));
+  }
+  RETURN_IF_ERROR(MakeDirs(staging, 0700));
+  RETURN_IF_ERROR(tools.ChownToPostgres(staging));
+  return staging;
+}
+
+Status Publish(const std::string& staging, const std::string& pgdata) {
+  // Replaces an empty PGDATA directory too (rename(2) allows that).
+  if (std::rename(staging.c_str(), pgdata.c_str()) != 0) {
+    return ErrnoError("rename " + staging + " to " + pgdata, errno);
+  }
+  return FsyncDir(std::filesystem::path(staging).parent_path().string());
 }
 
 std::string SourceConninfo(const Options& options, const pg::ClusterView& cluster) {
@@ -36,88 +92,169 @@ Status WriteRendered(const Options& options, const pg::ClusterView& cluster, boo
   return WriteConfigFiles(rendered, tools);
 }
 
+struct Passwords {
+  std::string superuser, app;
+};
+
+StatusOr<Passwords> ReadPasswords(const Options& options, const api::ClusterSpec& spec) {
+  Passwords p;
+  ASSIGN_OR_RETURN(p.app, ReadSecretFile(options.app_password_file));
+  if (spec.enable_superuser_access.value_or(false)) {
+    if (options.superuser_password_file.empty()) {
+      return InvalidArgumentError("enableSuperuserAccess needs postgres's password: pass --superuser-password-file");
+    }
+    ASSIGN_OR_RETURN(p.superuser, ReadSecretFile(options.superuser_password_file));
+  }
+  return p;
+}
+
 }  // namespace
 
-StatusOr<pg::ClusterView> LoadCluster(const Options& options) {
-  if (options.cluster_file.empty()) {
-    pg::ClusterView v;
-    v.name = options.pod_name;
-    v.instance_names = {options.pod_name};
-    v.current_primary = options.pod_name;
-    return v;
-  }
-  ASSIGN_OR_RETURN(auto source, FileDesiredState::Open(options.cluster_file));
-  return source->Read();
+std::string StagingDir(const std::string& pgdata) {
+  std::filesystem::path p = std::filesystem::path(pgdata).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();  // "/data/pgdata/" names the same directory
+  return p.string() + ".tusk-bootstrap";
 }
 
-std::string BootstrapSql(const Options& options, const std::string& superuser_password,
-                         const std::string& app_password) {
+StatusOr<api::Cluster> LoadCluster(const Options& options, Clock& clock) {
+  ASSIGN_OR_RETURN(auto source, OpenDesiredState(options, clock));
+  RETURN_IF_ERROR(source->WaitReady(kApiServerWait));
+  return source->ReadCluster();
+}
+
+std::vector<std::string> InitdbArgs(const api::ClusterSpec& s, const std::string& pgdata) {
+  std::vector<std::string> args = {"-D", pgdata, "--username", "postgres", "--auth-local=peer",
+                                   "--auth-host=scram-sha-256", "--no-instructions"};
+  if (s.initdb_options) {
+    // Deprecated in CloudNativePG, and when given the explicit fields are ignored.
+    args.insert(args.end(), s.initdb_options->begin(), s.initdb_options->end());
+    return args;
+  }
+  auto flag = [&](const char* name, const std::optional<std::string>& value) {
+    if (value && !value->empty()) args.push_back(std::string(name) + "=" + *value);
+  };
+  flag("--encoding", s.initdb_encoding);
+  flag("--locale", s.initdb_locale);  // first: the categories below override it
+  flag("--lc-collate", s.initdb_locale_collate);
+  flag("--lc-ctype", s.initdb_locale_ctype);
+  flag("--locale-provider", s.initdb_locale_provider);
+  flag("--icu-locale", s.initdb_icu_locale);
+  flag("--icu-rules", s.initdb_icu_rules);
+  flag("--builtin-locale", s.initdb_builtin_locale);
+  if (s.initdb_data_checksums.value_or(false)) args.push_back("--data-checksums");
+  if (s.initdb_wal_segment_size) args.push_back("--wal-segsize=" + std::to_string(*s.initdb_wal_segment_size));
+  return args;
+}
+
+std::vector<SqlStep> BootstrapSteps(const api::ClusterSpec& s, const std::string& superuser_password,
+                                    const std::string& app_password) {
   auto password = [](const std::string& p) { return p.empty() ? std::string("NULL") : pg::QuoteLiteral(p); };
-  const std::string owner = "\"" + options.app_owner + "\"";
+  const std::string database = s.initdb_database.value_or("");
+  const std::string owner = s.initdb_owner.value_or("");
+  const bool superuser_access = s.enable_superuser_access.value_or(false);
   std::string sql;
-  sql += "ALTER ROLE postgres PASSWORD " + password(superuser_password) + ";\n\n";
-  sql += "CREATE ROLE streaming_replica LOGIN REPLICATION;\n\n";
+  AddStatement(&sql, "ALTER ROLE postgres PASSWORD " + password(superuser_access ? superuser_password : ""));
+  AddStatement(&sql, "CREATE ROLE streaming_replica LOGIN REPLICATION");
   // What pg_rewind needs from a non-superuser source role.
-  sql += "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO streaming_replica;\n\n";
-  sql += "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO streaming_replica;\n\n";
-  sql += "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO streaming_replica;\n\n";
-  sql += "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO "
-         "streaming_replica;\n\n";
-  sql += "CREATE ROLE cnpg_metrics_exporter LOGIN PASSWORD NULL IN ROLE pg_monitor;\n\n";
-  if (!options.app_owner.empty()) {
-    sql += "CREATE ROLE " + owner + " LOGIN PASSWORD " + password(app_password) + ";\n\n";
+  AddStatement(&sql, "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO streaming_replica");
+  AddStatement(&sql, "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO streaming_replica");
+  AddStatement(&sql, "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO streaming_replica");
+  AddStatement(&sql, "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO "
+                     "streaming_replica");
+  AddStatement(&sql, "CREATE ROLE cnpg_metrics_exporter LOGIN PASSWORD NULL IN ROLE pg_monitor");
+  if (!owner.empty()) AddStatement(&sql, "CREATE ROLE " + QuoteIdent(owner) + " LOGIN PASSWORD " + password(app_password));
+  for (const auto& statement : s.post_init_sql.value_or(std::vector<std::string>{})) AddStatement(&sql, statement);
+
+  std::vector<SqlStep> steps;
+  std::string template_sql;
+  for (const auto& statement : s.post_init_template_sql.value_or(std::vector<std::string>{})) {
+    AddStatement(&template_sql, statement);
   }
-  if (!options.app_database.empty()) {
-    sql += "CREATE DATABASE \"" + options.app_database + "\"" +
-           (options.app_owner.empty() ? "" : " OWNER " + owner) + ";\n\n";
+  // The application database is copied from template1, so it comes after
+  // what the template SQL put there.
+  std::string create_database;
+  if (!database.empty()) {
+    AddStatement(&create_database,
+                 "CREATE DATABASE " + QuoteIdent(database) + (owner.empty() ? "" : " OWNER " + QuoteIdent(owner)));
   }
-  return sql;
+  if (template_sql.empty()) {
+    steps.push_back({"postgres", sql + create_database});
+  } else {
+    steps.push_back({"postgres", sql});
+    steps.push_back({"template1", template_sql});
+    if (!create_database.empty()) steps.push_back({"postgres", create_database});
+  }
+  std::string application_sql;
+  for (const auto& statement : s.post_init_application_sql.value_or(std::vector<std::string>{})) {
+    AddStatement(&application_sql, statement);
+  }
+  if (!database.empty() && !application_sql.empty()) steps.push_back({database, application_sql});
+  return steps;
 }
 
-Status RunInit(const Options& options, PgTools& tools, const log::Logger& logger) {
-  ASSIGN_OR_RETURN(auto cluster, LoadCluster(options));
-  ASSIGN_OR_RETURN(std::string su_password, ReadSecretFile(options.superuser_password_file));
-  ASSIGN_OR_RETURN(std::string app_password, ReadSecretFile(options.app_password_file));
-  RETURN_IF_ERROR(RequireEmptyDir(options.pgdata));
-  RETURN_IF_ERROR(tools.ChownToPostgres(options.pgdata));
+Status RunInit(const Options& options, PgTools& tools, Clock& clock, const log::Logger& logger) {
+  RETURN_IF_ERROR(InstallCertificates(options, tools));
+  ASSIGN_OR_RETURN(DataDir state, InspectDataDir(options.pgdata));
+  if (state == DataDir::kComplete) {
+    logger.Info("PGDATA already holds a complete data directory: nothing to initialise", {{"pgdata", options.pgdata}});
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(api::Cluster cluster, LoadCluster(options, clock));
+  ASSIGN_OR_RETURN(pg::ClusterView view, pg::MakeClusterView(cluster));
+  if (!cluster.spec.has_initdb.value_or(false)) {
+    return FailedPreconditionError("the Cluster bootstraps from a backup or another cluster, not with initdb");
+  }
+  ASSIGN_OR_RETURN(Passwords passwords, ReadPasswords(options, cluster.spec));
+  ASSIGN_OR_RETURN(std::string staging, BeginStaging(options, tools, logger));
+  Options staged = options;
+  staged.pgdata = staging;
+  PgTools stage_tools(staged, tools.registry());
   logger.Info("initdb", {{"pgdata", options.pgdata}});
-  RETURN_IF_ERROR(tools
-                      .Run("initdb", {"-D", options.pgdata, "--username", "postgres", "--data-checksums",
-                                      "--encoding=UTF8", "--lc-collate=C", "--lc-ctype=C", "--auth-local=peer",
-                                      "--auth-host=scram-sha-256", "--no-instructions"},
-                           std::chrono::minutes(5))
-                      .status());
-  // Roles and the application database, without opening a port: postgres
-  // in single-user mode reads the statements from stdin.
-  RETURN_IF_ERROR(tools
-                      .Run("postgres", {"--single", "-j", "-D", options.pgdata, "postgres"},
-                           std::chrono::minutes(2), BootstrapSql(options, su_password, app_password))
-                      .status()
-                      .WithContext("bootstrap roles and database"));
-  RETURN_IF_ERROR(WriteRendered(options, cluster, /*primary=*/true, tools));
-  logger.Info("primary initialised", {{"pgdata", options.pgdata}, {"cluster", cluster.name}});
+  RETURN_IF_ERROR(stage_tools.Run("initdb", InitdbArgs(cluster.spec, staging), std::chrono::minutes(5)).status());
+  // Roles, databases and the post-init SQL without opening a port: postgres
+  // in single-user mode reads them from stdin; exit_on_error makes a failed
+  // statement fail the run instead of being printed and skipped.
+  for (const SqlStep& step : BootstrapSteps(cluster.spec, passwords.superuser, passwords.app)) {
+    RETURN_IF_ERROR(stage_tools
+                        .Run("postgres", {"--single", "-j", "-c", "exit_on_error=on", "-D", staging, step.database},
+                             std::chrono::minutes(10), step.sql)
+                        .status()
+                        .WithContext("bootstrap SQL in database " + step.database));
+  }
+  RETURN_IF_ERROR(WriteRendered(staged, view, /*primary=*/true, stage_tools));
+  RETURN_IF_ERROR(Publish(staging, options.pgdata));
+  logger.Info("primary initialised", {{"pgdata", options.pgdata}, {"cluster", view.name}});
   return OkStatus();
 }
 
-Status RunJoin(const Options& options, PgTools& tools, const log::Logger& logger) {
-  ASSIGN_OR_RETURN(auto cluster, LoadCluster(options));
-  if (cluster.current_primary.empty()) {
+Status RunJoin(const Options& options, PgTools& tools, Clock& clock, const log::Logger& logger) {
+  RETURN_IF_ERROR(InstallCertificates(options, tools));
+  ASSIGN_OR_RETURN(DataDir state, InspectDataDir(options.pgdata));
+  if (state == DataDir::kComplete) {
+    logger.Info("PGDATA already holds a complete data directory: nothing to join", {{"pgdata", options.pgdata}});
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(api::Cluster cluster, LoadCluster(options, clock));
+  ASSIGN_OR_RETURN(pg::ClusterView view, pg::MakeClusterView(cluster));
+  if (view.current_primary.empty()) {
     return FailedPreconditionError("the Cluster status names no current primary to join");
   }
-  if (cluster.current_primary == options.pod_name) {
+  if (view.current_primary == options.pod_name) {
     return FailedPreconditionError("this instance is the current primary; there is nothing to join");
   }
-  RETURN_IF_ERROR(RequireEmptyDir(options.pgdata));
-  RETURN_IF_ERROR(tools.ChownToPostgres(options.pgdata));
-  std::string conninfo = SourceConninfo(options, cluster);
-  logger.Info("pg_basebackup from the primary", {{"primary", cluster.current_primary}});
-  RETURN_IF_ERROR(tools
-                      .Run("pg_basebackup", {"-D", options.pgdata, "-X", "stream", "-c", "fast", "--no-password",
-                                             "-d", conninfo},
+  ASSIGN_OR_RETURN(std::string staging, BeginStaging(options, tools, logger));
+  Options staged = options;
+  staged.pgdata = staging;
+  PgTools stage_tools(staged, tools.registry());
+  logger.Info("pg_basebackup from the primary", {{"primary", view.current_primary}});
+  RETURN_IF_ERROR(stage_tools
+                      .Run("pg_basebackup", {"-D", staging, "-X", "stream", "-c", "fast", "--no-password", "-d",
+                                             SourceConninfo(options, view)},
                            std::chrono::hours(12))
                       .status());
-  RETURN_IF_ERROR(WriteRendered(options, cluster, /*primary=*/false, tools));
-  logger.Info("standby initialised", {{"pgdata", options.pgdata}, {"primary", cluster.current_primary}});
+  RETURN_IF_ERROR(WriteRendered(staged, view, /*primary=*/false, stage_tools));
+  RETURN_IF_ERROR(Publish(staging, options.pgdata));
+  logger.Info("standby initialised", {{"pgdata", options.pgdata}, {"primary", view.current_primary}});
   return OkStatus();
 }
 

@@ -8,11 +8,13 @@
 
 #include "common/backup/commands.h"
 #include "common/backup/managed_archiver.h"
+#include "common/base/clock.h"
 #include "common/base/signals.h"
 #include "common/log/log.h"
 #include "common/pg/connection.h"
 #include "instance-manager/archive_status.h"
 #include "instance-manager/bootstrap.h"
+#include "instance-manager/certificates.h"
 #include "instance-manager/grpc_service.h"
 #include "instance-manager/http_server.h"
 #include "instance-manager/manager.h"
@@ -56,7 +58,8 @@ int InitCommand(const std::vector<std::string>& args) {
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
   PgTools tools(o, &registry);
-  return Finish(RunInit(o, tools, LoggerFor(o)), LoggerFor(o));
+  RealClock clock;
+  return Finish(RunInit(o, tools, clock, LoggerFor(o)), LoggerFor(o));
 }
 
 int JoinCommand(const std::vector<std::string>& args) {
@@ -65,7 +68,8 @@ int JoinCommand(const std::vector<std::string>& args) {
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
   PgTools tools(o, &registry);
-  return Finish(RunJoin(o, tools, LoggerFor(o)), LoggerFor(o));
+  RealClock clock;
+  return Finish(RunJoin(o, tools, clock, LoggerFor(o)), LoggerFor(o));
 }
 
 int StatusCommand(const std::vector<std::string>& args) {
@@ -92,9 +96,17 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!Setup(args, &o, &rc)) return rc;
   log::Logger logger = LoggerFor(o);
   if (!signals.ok()) return Finish(signals.status(), logger);
-  auto desired = FileDesiredState::Open(o.cluster_file);
-  if (!desired.ok()) return Finish(desired.status(), logger);
   ChildRegistry registry;
+  {
+    // Again on every start: the certificates dir is an emptyDir, and the
+    // secrets may have been rotated since init.
+    PgTools tools(o, &registry);
+    if (Status st = InstallCertificates(o, tools); !st.ok()) return Finish(st, logger);
+  }
+  // Outlives the desired-state source, whose informer waits on it.
+  RealClock clock;
+  auto desired = OpenDesiredState(o, clock);
+  if (!desired.ok()) return Finish(desired.status(), logger);
   InstanceManager manager(o, std::move(*desired), &registry, logger);
   // The archiver starts before the servers that report its status.
   std::optional<backup::ArchiverService::Owner> socket_owner;

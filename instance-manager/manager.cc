@@ -188,7 +188,7 @@ Status InstanceManager::ApplyConfig(bool primary) {
   if (accepting_) RETURN_IF_ERROR(control_.Exec("SELECT pg_reload_conf()"));
   applied_hash_ = rendered->hash;
   UpdateView([&](v1::InstanceStatus* v) {
-    v->set_config_hash(applied_hash_);
+    v->set_config_hash(rendered->spec_hash);
     v->clear_config_error();
   });
   logger_.Info("configuration applied", {{"hash", applied_hash_}, {"primary", primary}});

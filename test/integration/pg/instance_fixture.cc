@@ -48,6 +48,7 @@ ClusterFile::ClusterFile(std::string path, const std::string& name, std::vector<
       {"metadata", {{"name", name}, {"namespace", "default"}}},
       {"spec",
        {{"instances", instances.size()},
+        {"storage", {{"size", "1Gi"}}},
         {"smartShutdownTimeout", 2},
         {"postgresql", {{"parameters", {{"work_mem", "8MB"}, {"wal_keep_size", "64MB"}}}}}}},
       {"status", {{"currentPrimary", primary}, {"instanceNames", instances}}},
