@@ -98,12 +98,16 @@ struct Passwords {
 
 StatusOr<Passwords> ReadPasswords(const Options& options, const api::ClusterSpec& spec) {
   Passwords p;
-  ASSIGN_OR_RETURN(p.app, ReadSecretFile(options.app_password_file));
+  auto app = ReadSecretFile(options.app_password_file);
+  if (!app.ok()) return app.status().WithContext("the application owner's password (--app-password-file)");
+  p.app = *app;
   if (spec.enable_superuser_access.value_or(false)) {
     if (options.superuser_password_file.empty()) {
       return InvalidArgumentError("enableSuperuserAccess needs postgres's password: pass --superuser-password-file");
     }
-    ASSIGN_OR_RETURN(p.superuser, ReadSecretFile(options.superuser_password_file));
+    auto superuser = ReadSecretFile(options.superuser_password_file);
+    if (!superuser.ok()) return superuser.status().WithContext("postgres's password (--superuser-password-file)");
+    p.superuser = *superuser;
   }
   return p;
 }
