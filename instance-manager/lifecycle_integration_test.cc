@@ -193,6 +193,11 @@ TEST_CASE("a bad parameter value is refused and postgres keeps its last good con
   CHECK_THAT(error, Catch::Contains("must be of type string"));
   CHECK(p.pg->SqlScalar("SHOW work_mem") == "16MB");
   CHECK(p.pg->SqlScalar("SHOW maintenance_work_mem") == "64MB");
+  // It stays reported over later passes (every 2 s), though the last good
+  // configuration is still the one in effect.
+  const int64_t seen = p.pg->GetStatus().reported_unix_ms();
+  REQUIRE(Eventually([&] { return p.pg->GetStatus().reported_unix_ms() > seen + 2500; }, 30s));
+  CHECK_THAT(p.pg->GetStatus().config_error(), Catch::Contains("must be of type string"));
   p.cluster->Update([](nlohmann::json& c) {
     c["spec"]["postgresql"]["parameters"]["work_mem"] = "16MB";
     c["spec"]["postgresql"]["parameters"].erase("maintenance_work_mem");

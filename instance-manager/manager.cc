@@ -332,6 +332,9 @@ void InstanceManager::Reconcile() {
   } else {
     UpdateView([&](v1::InstanceStatus* v) { v->clear_last_error(); });
   }
+  // ApplyConfig clears config_error when the last Cluster is still in
+  // effect; a Cluster that cannot be read must stay reported all the same.
+  if (!c.ok()) UpdateView([&](v1::InstanceStatus* v) { v->set_config_error(c.status().message()); });
 }
 
 void InstanceManager::BeginShutdown(ShutdownMode mode) {
