@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "common/base/files.h"
 #include "common/pg/connection.h"
@@ -20,15 +22,6 @@ StatusOr<std::string> ReadSecretFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string s, ReadFile(path));
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
-}
-
-std::string QuoteIdent(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // Single-user mode (-j) ends a statement at a semicolon followed by an
@@ -61,24 +54,62 @@ StatusOr<DataDir> InspectDataDir(const std::string& pgdata) {
                                  " holds files but no PG_VERSION: it was not made by tusk-instance; move it away");
 }
 
-// A fresh, empty staging directory owned by postgres.
-StatusOr<std::string> BeginStaging(const Options& options, PgTools& tools, const log::Logger& logger) {
-  const std::string staging = StagingDir(options.pgdata);
-  if (PathExists(staging)) {
-    logger.Warn("clearing the data directory an interrupted bootstrap left", {{"path", staging}});
-    RETURN_IF_ERROR(RemoveAll(staging));
+// A fresh, empty staging directory owned by postgres, and the tools that
+// work in it (PGDATA for them is the staging directory).
+class Stage {
+ public:
+  static StatusOr<std::unique_ptr<Stage>> Begin(const Options& options, PgTools& tools, const log::Logger& logger) {
+    const std::string path = StagingDir(options.pgdata);
+    if (PathExists(path)) {
+      logger.Warn("clearing the data directory an interrupted bootstrap left", {{"path", path}});
+      RETURN_IF_ERROR(RemoveAll(path));
+    }
+    RETURN_IF_ERROR(MakeDirs(path, 0700));
+    RETURN_IF_ERROR(tools.ChownToPostgres(path));
+    return std::unique_ptr<Stage>(new Stage(options, path, tools.registry()));
   }
-  RETURN_IF_ERROR(MakeDirs(staging, 0700));
-  RETURN_IF_ERROR(tools.ChownToPostgres(staging));
-  return staging;
-}
 
-Status Publish(const std::string& staging, const std::string& pgdata) {
-  // Replaces an empty PGDATA directory too (rename(2) allows that).
-  if (std::rename(staging.c_str(), pgdata.c_str()) != 0) {
-    return ErrnoError("rename " + staging + " to " + pgdata, errno);
+  const std::string& path() const { return options_.pgdata; }
+  const Options& options() const { return options_; }
+  PgTools& tools() { return tools_; }
+
+  // Renames the staging directory to PGDATA (replacing an empty directory
+  // there too, as rename(2) allows) and makes the rename durable.
+  Status Publish(const std::string& pgdata) {
+    if (std::rename(path().c_str(), pgdata.c_str()) != 0) {
+      return ErrnoError("rename " + path() + " to " + pgdata, errno);
+    }
+    return FsyncDir(std::filesystem::path(path()).parent_path().string());
   }
-  return FsyncDir(std::filesystem::path(staging).parent_path().string());
+
+ private:
+  Stage(const Options& options, const std::string& path, ChildRegistry* registry)
+      : options_(options), tools_(options_, registry) {
+    options_.pgdata = path;
+  }
+  Options options_;
+  PgTools tools_;  // holds options_ by reference: Stage is never moved
+};
+
+// What init and join do first on every pod start: install the
+// certificates, then stop at a complete PGDATA (nullopt) or read the Cluster.
+struct Bootstrap {
+  api::Cluster cluster;
+  pg::ClusterView view;
+};
+
+StatusOr<std::optional<Bootstrap>> Prepare(const Options& options, PgTools& tools, Clock& clock,
+                                           const log::Logger& logger, const char* nothing_to) {
+  RETURN_IF_ERROR(InstallCertificates(options, tools));
+  ASSIGN_OR_RETURN(DataDir state, InspectDataDir(options.pgdata));
+  if (state == DataDir::kComplete) {
+    logger.Info(std::string("PGDATA already holds a complete data directory: nothing to ") + nothing_to,
+                {{"pgdata", options.pgdata}});
+    return std::optional<Bootstrap>();
+  }
+  ASSIGN_OR_RETURN(api::Cluster cluster, LoadCluster(options, clock));
+  ASSIGN_OR_RETURN(pg::ClusterView view, pg::MakeClusterView(cluster));
+  return std::optional<Bootstrap>(Bootstrap{std::move(cluster), std::move(view)});
 }
 
 std::string SourceConninfo(const Options& options, const pg::ClusterView& cluster) {
@@ -166,7 +197,7 @@ std::vector<SqlStep> BootstrapSteps(const api::ClusterSpec& s, const std::string
   AddStatement(&sql, "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO "
                      "streaming_replica");
   AddStatement(&sql, "CREATE ROLE cnpg_metrics_exporter LOGIN PASSWORD NULL IN ROLE pg_monitor");
-  if (!owner.empty()) AddStatement(&sql, "CREATE ROLE " + QuoteIdent(owner) + " LOGIN PASSWORD " + password(app_password));
+  if (!owner.empty()) AddStatement(&sql, "CREATE ROLE " + pg::QuoteIdentifier(owner) + " LOGIN PASSWORD " + password(app_password));
   for (const auto& statement : s.post_init_sql.value_or(std::vector<std::string>{})) AddStatement(&sql, statement);
 
   std::vector<SqlStep> steps;
@@ -179,7 +210,7 @@ std::vector<SqlStep> BootstrapSteps(const api::ClusterSpec& s, const std::string
   std::string create_database;
   if (!database.empty()) {
     AddStatement(&create_database,
-                 "CREATE DATABASE " + QuoteIdent(database) + (owner.empty() ? "" : " OWNER " + QuoteIdent(owner)));
+                 "CREATE DATABASE " + pg::QuoteIdentifier(database) + (owner.empty() ? "" : " OWNER " + pg::QuoteIdentifier(owner)));
   }
   if (template_sql.empty()) {
     steps.push_back({"postgres", sql + create_database});
@@ -197,68 +228,51 @@ std::vector<SqlStep> BootstrapSteps(const api::ClusterSpec& s, const std::string
 }
 
 Status RunInit(const Options& options, PgTools& tools, Clock& clock, const log::Logger& logger) {
-  RETURN_IF_ERROR(InstallCertificates(options, tools));
-  ASSIGN_OR_RETURN(DataDir state, InspectDataDir(options.pgdata));
-  if (state == DataDir::kComplete) {
-    logger.Info("PGDATA already holds a complete data directory: nothing to initialise", {{"pgdata", options.pgdata}});
-    return OkStatus();
-  }
-  ASSIGN_OR_RETURN(api::Cluster cluster, LoadCluster(options, clock));
-  ASSIGN_OR_RETURN(pg::ClusterView view, pg::MakeClusterView(cluster));
-  if (!cluster.spec.has_initdb.value_or(false)) {
+  ASSIGN_OR_RETURN(std::optional<Bootstrap> b, Prepare(options, tools, clock, logger, "initialise"));
+  if (!b) return OkStatus();
+  if (!b->cluster.spec.has_initdb.value_or(false)) {
     return FailedPreconditionError("the Cluster bootstraps from a backup or another cluster, not with initdb");
   }
-  ASSIGN_OR_RETURN(Passwords passwords, ReadPasswords(options, cluster.spec));
-  ASSIGN_OR_RETURN(std::string staging, BeginStaging(options, tools, logger));
-  Options staged = options;
-  staged.pgdata = staging;
-  PgTools stage_tools(staged, tools.registry());
+  ASSIGN_OR_RETURN(Passwords passwords, ReadPasswords(options, b->cluster.spec));
+  ASSIGN_OR_RETURN(std::unique_ptr<Stage> stage, Stage::Begin(options, tools, logger));
   logger.Info("initdb", {{"pgdata", options.pgdata}});
-  RETURN_IF_ERROR(stage_tools.Run("initdb", InitdbArgs(cluster.spec, staging), std::chrono::minutes(5)).status());
+  RETURN_IF_ERROR(
+      stage->tools().Run("initdb", InitdbArgs(b->cluster.spec, stage->path()), std::chrono::minutes(5)).status());
   // Roles, databases and the post-init SQL without opening a port: postgres
   // in single-user mode reads them from stdin; exit_on_error makes a failed
   // statement fail the run instead of being printed and skipped.
-  for (const SqlStep& step : BootstrapSteps(cluster.spec, passwords.superuser, passwords.app)) {
-    RETURN_IF_ERROR(stage_tools
-                        .Run("postgres", {"--single", "-j", "-c", "exit_on_error=on", "-D", staging, step.database},
+  for (const SqlStep& step : BootstrapSteps(b->cluster.spec, passwords.superuser, passwords.app)) {
+    RETURN_IF_ERROR(stage->tools()
+                        .Run("postgres",
+                             {"--single", "-j", "-c", "exit_on_error=on", "-D", stage->path(), step.database},
                              std::chrono::minutes(10), step.sql)
                         .status()
                         .WithContext("bootstrap SQL in database " + step.database));
   }
-  RETURN_IF_ERROR(WriteRendered(staged, view, /*primary=*/true, stage_tools));
-  RETURN_IF_ERROR(Publish(staging, options.pgdata));
-  logger.Info("primary initialised", {{"pgdata", options.pgdata}, {"cluster", view.name}});
+  RETURN_IF_ERROR(WriteRendered(stage->options(), b->view, /*primary=*/true, stage->tools()));
+  RETURN_IF_ERROR(stage->Publish(options.pgdata));
+  logger.Info("primary initialised", {{"pgdata", options.pgdata}, {"cluster", b->view.name}});
   return OkStatus();
 }
 
 Status RunJoin(const Options& options, PgTools& tools, Clock& clock, const log::Logger& logger) {
-  RETURN_IF_ERROR(InstallCertificates(options, tools));
-  ASSIGN_OR_RETURN(DataDir state, InspectDataDir(options.pgdata));
-  if (state == DataDir::kComplete) {
-    logger.Info("PGDATA already holds a complete data directory: nothing to join", {{"pgdata", options.pgdata}});
-    return OkStatus();
-  }
-  ASSIGN_OR_RETURN(api::Cluster cluster, LoadCluster(options, clock));
-  ASSIGN_OR_RETURN(pg::ClusterView view, pg::MakeClusterView(cluster));
-  if (view.current_primary.empty()) {
-    return FailedPreconditionError("the Cluster status names no current primary to join");
-  }
-  if (view.current_primary == options.pod_name) {
+  ASSIGN_OR_RETURN(std::optional<Bootstrap> b, Prepare(options, tools, clock, logger, "join"));
+  if (!b) return OkStatus();
+  const std::string& primary = b->view.current_primary;
+  if (primary.empty()) return FailedPreconditionError("the Cluster status names no current primary to join");
+  if (primary == options.pod_name) {
     return FailedPreconditionError("this instance is the current primary; there is nothing to join");
   }
-  ASSIGN_OR_RETURN(std::string staging, BeginStaging(options, tools, logger));
-  Options staged = options;
-  staged.pgdata = staging;
-  PgTools stage_tools(staged, tools.registry());
-  logger.Info("pg_basebackup from the primary", {{"primary", view.current_primary}});
-  RETURN_IF_ERROR(stage_tools
-                      .Run("pg_basebackup", {"-D", staging, "-X", "stream", "-c", "fast", "--no-password", "-d",
-                                             SourceConninfo(options, view)},
+  ASSIGN_OR_RETURN(std::unique_ptr<Stage> stage, Stage::Begin(options, tools, logger));
+  logger.Info("pg_basebackup from the primary", {{"primary", primary}});
+  RETURN_IF_ERROR(stage->tools()
+                      .Run("pg_basebackup", {"-D", stage->path(), "-X", "stream", "-c", "fast", "--no-password",
+                                             "-d", SourceConninfo(options, b->view)},
                            std::chrono::hours(12))
                       .status());
-  RETURN_IF_ERROR(WriteRendered(staged, view, /*primary=*/false, stage_tools));
-  RETURN_IF_ERROR(Publish(staging, options.pgdata));
-  logger.Info("standby initialised", {{"pgdata", options.pgdata}, {"primary", view.current_primary}});
+  RETURN_IF_ERROR(WriteRendered(stage->options(), b->view, /*primary=*/false, stage->tools()));
+  RETURN_IF_ERROR(stage->Publish(options.pgdata));
+  logger.Info("standby initialised", {{"pgdata", options.pgdata}, {"primary", primary}});
   return OkStatus();
 }
 

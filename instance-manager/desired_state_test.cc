@@ -54,6 +54,14 @@ Status EditStatus(k8s::FakeKubeClient& api, const std::string& name,
   return api.UpdateStatus(kClusters.Named(name), doc).status();
 }
 
+// A source on Cluster db/pg that has had the API server's first answer.
+std::unique_ptr<KubeDesiredState> Synced(std::shared_ptr<k8s::FakeKubeClient> api, Clock& clock) {
+  auto source = KubeDesiredState::Start(std::move(api), clock, "db", "pg");
+  REQUIRE(source.ok());
+  REQUIRE((*source)->WaitReady(5s).ok());
+  return std::move(*source);
+}
+
 }  // namespace
 
 TEST_CASE("KubeDesiredState follows its own Cluster and wakes fd() on each change") {
@@ -61,10 +69,8 @@ TEST_CASE("KubeDesiredState follows its own Cluster and wakes fd() on each chang
   REQUIRE(api->Create(kClusters, ClusterDoc("pg", "pg-1")).ok());
   REQUIRE(api->Create(kClusters, ClusterDoc("other", "other-1")).ok());
   RealClock clock;
-  auto source = KubeDesiredState::Start(api, clock, "db", "pg");
-  REQUIRE(source.ok());
-  KubeDesiredState& s = **source;
-  REQUIRE(s.WaitReady(5s).ok());
+  auto source = Synced(api, clock);
+  KubeDesiredState& s = *source;
   CHECK(Eventually([&] { return Readable(s.fd()); }));
   CHECK(s.Drain());
   CHECK_FALSE(Readable(s.fd()));
@@ -90,10 +96,8 @@ TEST_CASE("KubeDesiredState keeps the last good Cluster through API errors and b
   auto api = std::make_shared<k8s::FakeKubeClient>();
   REQUIRE(api->Create(kClusters, ClusterDoc("pg", "pg-1")).ok());
   FakeClock clock;  // the informer's back-off is a timer on it
-  auto source = KubeDesiredState::Start(api, clock, "db", "pg");
-  REQUIRE(source.ok());
-  KubeDesiredState& s = **source;
-  REQUIRE(s.WaitReady(5s).ok());
+  auto source = Synced(api, clock);
+  KubeDesiredState& s = *source;
   REQUIRE(s.Read().ok());
 
   // The API server goes away: three reconnects fail, and through them and
@@ -135,10 +139,8 @@ TEST_CASE("KubeDesiredState keeps the last good Cluster when the object is delet
   auto api = std::make_shared<k8s::FakeKubeClient>();
   REQUIRE(api->Create(kClusters, ClusterDoc("pg", "pg-1")).ok());
   RealClock clock;
-  auto source = KubeDesiredState::Start(api, clock, "db", "pg");
-  REQUIRE(source.ok());
-  KubeDesiredState& s = **source;
-  REQUIRE(s.WaitReady(5s).ok());
+  auto source = Synced(api, clock);
+  KubeDesiredState& s = *source;
   REQUIRE(s.Read().ok());
   s.Drain();  // the first list's wake-up has been written before WaitReady returns
   REQUIRE(api->Delete(kClusters.Named("pg")).ok());

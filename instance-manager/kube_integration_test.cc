@@ -43,17 +43,6 @@ Json ClusterCrd() {
                               {{"type", "object"}, {"properties", {{"spec", open}, {"status", open}}}}}}}}})}}}};
 }
 
-Json ClusterObject(const std::string& name, const std::vector<std::string>& instances) {
-  return {{"apiVersion", "postgresql.cnpg.io/v1"},
-          {"kind", "Cluster"},
-          {"metadata", {{"name", name}, {"namespace", "default"}}},
-          {"spec",
-           {{"instances", instances.size()},
-            {"storage", {{"size", "1Gi"}}},
-            {"smartShutdownTimeout", 2},
-            {"postgresql", {{"parameters", {{"work_mem", "8MB"}}}}}}}};
-}
-
 struct Api {
   std::unique_ptr<k8s::testing::Localkube> localkube;
   RealClock clock;
@@ -99,11 +88,11 @@ void StartApi(Api& api, const std::string& name, const std::vector<std::string>&
     }
     return false;
   }));
-  REQUIRE_OK(api.client->Create(kClusters, ClusterObject(name, instances)));
-  SetStatus(api, name, [&](Json& status) {
-    status["currentPrimary"] = primary;
-    status["instanceNames"] = instances;
-  });
+  // The API server drops the status on create (a subresource): set it as
+  // the operator does.
+  const Json cluster = TestCluster(name, instances, primary);
+  REQUIRE_OK(api.client->Create(kClusters, cluster));
+  SetStatus(api, name, [&](Json& status) { status = cluster["status"]; });
 }
 
 }  // namespace

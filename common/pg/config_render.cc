@@ -82,15 +82,6 @@ std::string Sha256Hex(const std::string& data) {
   return out;
 }
 
-std::string QuoteStandbyName(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string RenderConfFile(const std::string& header, const std::map<std::string, std::string>& params) {
   std::string out = header;
   for (const auto& [k, v] : params) out += k + " = " + QuoteConfValue(v) + "\n";
@@ -123,6 +114,15 @@ std::string PreloadLibraries(const ClusterView& cluster) {
 }
 
 }  // namespace
+
+std::string QuoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 std::string QuoteConfValue(const std::string& value) {
   std::string out = "'";
@@ -183,7 +183,7 @@ std::string SynchronousStandbyNames(const ClusterView& cluster, const std::strin
   if (all.empty()) all.push_back(cluster.name + "-placeholder");
   std::string method = sync.method == "first" ? "FIRST" : "ANY";
   std::string out = method + " " + std::to_string(number) + " (";
-  for (size_t i = 0; i < all.size(); ++i) out += (i ? ", " : "") + QuoteStandbyName(all[i]);
+  for (size_t i = 0; i < all.size(); ++i) out += (i ? ", " : "") + QuoteIdentifier(all[i]);
   return out + ")";
 }
 

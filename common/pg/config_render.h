@@ -81,6 +81,9 @@ std::string SynchronousStandbyNames(const ClusterView& cluster, const std::strin
 // The standby's libpq connection string to its upstream.
 std::string PrimaryConninfo(const ClusterView& cluster, const InstanceContext& ctx);
 
+// Quotes a name as SQL and synchronous_standby_names do: "a""b".
+std::string QuoteIdentifier(const std::string& name);
+
 // Quotes a value for postgresql.conf: 'it''s'.
 std::string QuoteConfValue(const std::string& value);
 

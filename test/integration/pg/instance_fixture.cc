@@ -39,10 +39,9 @@ StatusOr<TempDir> MakeTestRoot() {
   return dir;
 }
 
-ClusterFile::ClusterFile(std::string path, const std::string& name, std::vector<std::string> instances,
-                         const std::string& primary)
-    : path_(std::move(path)) {
-  cluster_ = {
+nlohmann::json TestCluster(const std::string& name, const std::vector<std::string>& instances,
+                           const std::string& primary) {
+  return {
       {"apiVersion", "postgresql.cnpg.io/v1"},
       {"kind", "Cluster"},
       {"metadata", {{"name", name}, {"namespace", "default"}}},
@@ -53,6 +52,11 @@ ClusterFile::ClusterFile(std::string path, const std::string& name, std::vector<
         {"postgresql", {{"parameters", {{"work_mem", "8MB"}, {"wal_keep_size", "64MB"}}}}}}},
       {"status", {{"currentPrimary", primary}, {"instanceNames", instances}}},
   };
+}
+
+ClusterFile::ClusterFile(std::string path, const std::string& name, std::vector<std::string> instances,
+                         const std::string& primary)
+    : path_(std::move(path)), cluster_(TestCluster(name, instances, primary)) {
   Write();
 }
 

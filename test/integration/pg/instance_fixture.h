@@ -40,6 +40,12 @@ Status StatusOf(const StatusOr<T>& s) {
 // A free TCP port on 127.0.0.1 (bound, read, released).
 int FreeLoopbackPort();
 
+// A Cluster of `instances` in namespace default, with `primary` as
+// status.currentPrimary: what the tests' managers read, from a file or the
+// API server.
+nlohmann::json TestCluster(const std::string& name, const std::vector<std::string>& instances,
+                           const std::string& primary);
+
 // The Cluster object the managers read, rewritten atomically on each edit.
 class ClusterFile {
  public:
