@@ -54,8 +54,24 @@ StatusOr<DataDir> InspectDataDir(const std::string& pgdata) {
                                  " holds files but no PG_VERSION: it was not made by tusk-instance; move it away");
 }
 
+// PostgreSQL's programs aimed at the staging directory: `options().pgdata`
+// (where WriteConfigFiles writes) is the stage, and every program run here
+// names it with -D.
+class StagedTools final : public PgTools {
+ public:
+  StagedTools(const Options& staged, PgTools& tools) : PgTools(staged), tools_(tools) {}
+  StatusOr<SubprocessResult> Run(const std::string& program, const std::vector<std::string>& args, Duration timeout,
+                                 const std::string& stdin_data = "") override {
+    return tools_.Run(program, args, timeout, stdin_data);
+  }
+  Status ChownToPostgres(const std::string& path) override { return tools_.ChownToPostgres(path); }
+
+ private:
+  PgTools& tools_;
+};
+
 // A fresh, empty staging directory owned by postgres, and the tools that
-// work in it (PGDATA for them is the staging directory).
+// work in it.
 class Stage {
  public:
   static StatusOr<std::unique_ptr<Stage>> Begin(const Options& options, PgTools& tools, const log::Logger& logger) {
@@ -66,7 +82,7 @@ class Stage {
     }
     RETURN_IF_ERROR(MakeDirs(path, 0700));
     RETURN_IF_ERROR(tools.ChownToPostgres(path));
-    return std::unique_ptr<Stage>(new Stage(options, path, tools.registry()));
+    return std::unique_ptr<Stage>(new Stage(options, path, tools));
   }
 
   const std::string& path() const { return options_.pgdata; }
@@ -83,12 +99,11 @@ class Stage {
   }
 
  private:
-  Stage(const Options& options, const std::string& path, ChildRegistry* registry)
-      : options_(options), tools_(options_, registry) {
+  Stage(const Options& options, const std::string& path, PgTools& tools) : options_(options), tools_(options_, tools) {
     options_.pgdata = path;
   }
   Options options_;
-  PgTools tools_;  // holds options_ by reference: Stage is never moved
+  StagedTools tools_;  // holds options_ by reference: Stage is never moved
 };
 
 // What init and join do first on every pod start: install the

@@ -18,6 +18,7 @@
 #include "instance-manager/grpc_service.h"
 #include "instance-manager/http_server.h"
 #include "instance-manager/manager.h"
+#include "instance-manager/sql_postgres_control.h"
 #include "instance-manager/status_query.h"
 
 namespace tusk::instance {
@@ -57,7 +58,7 @@ int InitCommand(const std::vector<std::string>& args) {
   int rc = 0;
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
-  PgTools tools(o, &registry);
+  ProcessPgTools tools(o, &registry);
   RealClock clock;
   return Finish(RunInit(o, tools, clock, LoggerFor(o)), LoggerFor(o));
 }
@@ -67,7 +68,7 @@ int JoinCommand(const std::vector<std::string>& args) {
   int rc = 0;
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
-  PgTools tools(o, &registry);
+  ProcessPgTools tools(o, &registry);
   RealClock clock;
   return Finish(RunJoin(o, tools, clock, LoggerFor(o)), LoggerFor(o));
 }
@@ -97,17 +98,21 @@ int RunCommand(const std::vector<std::string>& args) {
   log::Logger logger = LoggerFor(o);
   if (!signals.ok()) return Finish(signals.status(), logger);
   ChildRegistry registry;
-  {
-    // Again on every start: the certificates dir is an emptyDir, and the
-    // secrets may have been rotated since init.
-    PgTools tools(o, &registry);
-    if (Status st = InstallCertificates(o, tools); !st.ok()) return Finish(st, logger);
-  }
+  ProcessPgTools tools(o, &registry);
+  // Again on every start: the certificates dir is an emptyDir, and the
+  // secrets may have been rotated since init.
+  if (Status st = InstallCertificates(o, tools); !st.ok()) return Finish(st, logger);
   // Outlives the desired-state source, whose informer waits on it.
   RealClock clock;
   auto desired = OpenDesiredState(o, clock);
   if (!desired.ok()) return Finish(desired.status(), logger);
-  InstanceManager manager(o, std::move(*desired), &registry, logger);
+  ChildPostmaster postmaster(
+      ChildPostmaster::Config{o.bin_dir + "/postgres", o.pgdata,
+                              o.drop_privileges() ? std::optional<uid_t>(o.postgres_uid) : std::nullopt,
+                              o.drop_privileges() ? std::optional<gid_t>(o.postgres_gid) : std::nullopt},
+      &registry);
+  SqlPostgresControl postgres(o.LocalConninfo());
+  InstanceManager manager(o, std::move(*desired), {&clock, &postmaster, &postgres, &tools, &registry}, logger);
   // The archiver starts before the servers that report its status.
   std::optional<backup::ArchiverService::Owner> socket_owner;
   if (o.drop_privileges()) socket_owner = backup::ArchiverService::Owner{o.postgres_uid, o.postgres_gid};
@@ -115,18 +120,18 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!archiver.ok()) return Finish(archiver.status().WithContext("WAL archiver"), logger);
   if (*archiver) {
     logger.Info("WAL archiver serving", {{"socket", (*archiver)->socket_path()}});
-    manager.SetArchiverStatusSource([a = archiver->get(), pgdata = o.pgdata] {
+    manager.SetArchiverStatusSource([a = archiver->get(), pgdata = o.pgdata, &clock] {
       return MakeArchiverStatus(a->stats(), a->recoverability(), ScanArchiveQueue(pgdata),
-                                std::chrono::system_clock::now());
+                                clock.WallNow());
     });
   }
-  GrpcService service(&manager);
+  GrpcService service(&manager, &clock);
   auto grpc_server = StartGrpcServer(o.grpc_address, &service);
   if (!grpc_server.ok()) return Finish(grpc_server.status(), logger);
-  HttpServer http(&manager.hub());
+  HttpServer http(&manager.hub(), &clock);
   if (Status st = http.Start(o.http_address); !st.ok()) return Finish(st, logger);
   logger.Info("instance manager running", {{"pid", ::getpid()}, {"grpc", o.grpc_address}, {"http", o.http_address}});
-  rc = manager.Run(*signals);
+  rc = manager.Run(&*signals);
   manager.hub().Close();
   if (rc != 0) {
     // Postgres died: the container must restart now, not after the servers
@@ -136,7 +141,7 @@ int RunCommand(const std::vector<std::string>& args) {
     std::_Exit(rc);
   }
   // Open WatchStatus streams end now; the operator sees the stream close.
-  (*grpc_server)->Shutdown(std::chrono::system_clock::now());
+  (*grpc_server)->Shutdown(clock.WallNow());
   http.Stop();
   logger.Info("instance manager exiting", {{"exit_code", rc}});
   log::Flush();

@@ -1,4 +1,4 @@
-// Pure pieces of tusk-instance: role decisions, status parsing, metrics,
+// Pure pieces of tusk-instance: status parsing, metrics,
 // log records, flags, bootstrap SQL, postgres's complaints.
 #include <algorithm>
 
@@ -14,23 +14,6 @@
 #include "instance-manager/status_query.h"
 
 namespace tusk::instance {
-
-TEST_CASE("DecideRole follows the Cluster status and never guesses mid-failover") {
-  pg::ClusterView c;
-  c.current_primary = "pg-1";
-  CHECK(DecideRole(c, "pg-1") == DesiredRole::kPrimary);
-  CHECK(DecideRole(c, "pg-2") == DesiredRole::kReplica);
-  c.target_primary = "pg-2";  // failover decided, not yet recorded
-  CHECK(DecideRole(c, "pg-2") == DesiredRole::kPrimary);
-  CHECK(DecideRole(c, "pg-1") == DesiredRole::kUnchanged);
-  CHECK(DecideRole(c, "pg-3") == DesiredRole::kReplica);
-  c.target_primary = "pending";
-  CHECK(DecideRole(c, "pg-1") == DesiredRole::kUnchanged);
-  c.current_primary = "pg-2";
-  c.target_primary = "pg-2";
-  CHECK(DecideRole(c, "pg-1") == DesiredRole::kReplica);
-  CHECK(DecideRole(pg::ClusterView{}, "pg-1") == DesiredRole::kUnchanged);
-}
 
 TEST_CASE("ParseStatusJson fills the postgres half of the status") {
   const char* primary = R"JSON({"in_recovery":false,"system_identifier":"7712069217665718416","timeline":2,

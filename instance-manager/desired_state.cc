@@ -13,7 +13,7 @@
 
 namespace tusk::instance {
 
-StatusOr<pg::ClusterView> DesiredStateSource::Read() {
+StatusOr<pg::ClusterView> ClusterSource::Read() {
   ASSIGN_OR_RETURN(api::Cluster cluster, ReadCluster());
   return pg::MakeClusterView(cluster);
 }
@@ -145,10 +145,10 @@ Status KubeDesiredState::WaitReady(std::chrono::milliseconds timeout) {
   return OkStatus();
 }
 
-StatusOr<std::unique_ptr<DesiredStateSource>> OpenDesiredState(const Options& options, Clock& clock) {
+StatusOr<std::unique_ptr<ClusterSource>> OpenDesiredState(const Options& options, Clock& clock) {
   if (!options.cluster_file.empty()) {
     ASSIGN_OR_RETURN(auto file, FileDesiredState::Open(options.cluster_file));
-    return std::unique_ptr<DesiredStateSource>(std::move(file));
+    return std::unique_ptr<ClusterSource>(std::move(file));
   }
   if (!options.api_server) {
     return InvalidArgumentError(
@@ -165,7 +165,7 @@ StatusOr<std::unique_ptr<DesiredStateSource>> OpenDesiredState(const Options& op
   ASSIGN_OR_RETURN(std::unique_ptr<k8s::HttpKubeClient> client, k8s::HttpKubeClient::Create(*config, clock));
   ASSIGN_OR_RETURN(auto kube, KubeDesiredState::Start(std::shared_ptr<k8s::KubeClient>(std::move(client)), clock,
                                                       namespace_, options.cluster_name));
-  return std::unique_ptr<DesiredStateSource>(std::move(kube));
+  return std::unique_ptr<ClusterSource>(std::move(kube));
 }
 
 }  // namespace tusk::instance

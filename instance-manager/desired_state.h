@@ -31,6 +31,14 @@ class DesiredStateSource {
   virtual int fd() const = 0;
   // Consumes pending notifications; true when Read() may differ.
   virtual bool Drain() = 0;
+  // The renderer's view of the Cluster.
+  virtual StatusOr<pg::ClusterView> Read() = 0;
+};
+
+// A source of whole Cluster objects (the file, the API server), whose view
+// is derived from the Cluster.
+class ClusterSource : public DesiredStateSource {
+ public:
   // The Cluster, defaulted and validated.
   virtual StatusOr<api::Cluster> ReadCluster() = 0;
   // Waits until ReadCluster can answer (the API server's first list); a
@@ -39,8 +47,7 @@ class DesiredStateSource {
     (void)timeout;
     return OkStatus();
   }
-  // The renderer's view of ReadCluster().
-  StatusOr<pg::ClusterView> Read();
+  StatusOr<pg::ClusterView> Read() final;
 };
 
 // A Cluster document as the API server (or a file) holds it, through the one
@@ -48,7 +55,7 @@ class DesiredStateSource {
 // refused here as the API server refuses it (the CRD types them as strings).
 StatusOr<api::Cluster> ClusterFromDocument(const nlohmann::json& doc);
 
-class FileDesiredState final : public DesiredStateSource {
+class FileDesiredState final : public ClusterSource {
  public:
   static StatusOr<std::unique_ptr<FileDesiredState>> Open(const std::string& path);
   ~FileDesiredState() override;
@@ -68,7 +75,7 @@ class FileDesiredState final : public DesiredStateSource {
 // resourceNames allows). The informer's cache holds the latest object while
 // the API server is unreachable, and the last good Cluster survives its
 // deletion, so postgres keeps running on what it was last told.
-class KubeDesiredState final : public DesiredStateSource {
+class KubeDesiredState final : public ClusterSource {
  public:
   // Starts watching at once; the first list lands in the background.
   static StatusOr<std::unique_ptr<KubeDesiredState>> Start(std::shared_ptr<k8s::KubeClient> client, Clock& clock,
@@ -95,6 +102,6 @@ class KubeDesiredState final : public DesiredStateSource {
 
 // The source the flags name: --cluster-file, else the API server (in-cluster
 // config or --kubeconfig; CLUSTER_NAME/--cluster-name in NAMESPACE/--namespace).
-StatusOr<std::unique_ptr<DesiredStateSource>> OpenDesiredState(const Options& options, Clock& clock);
+StatusOr<std::unique_ptr<ClusterSource>> OpenDesiredState(const Options& options, Clock& clock);
 
 }  // namespace tusk::instance

@@ -32,7 +32,7 @@ bool Readable(int fd) {
 }
 
 // Read() once it succeeds with `check` true of the view.
-bool EventuallyView(DesiredStateSource& source, const std::function<bool(const pg::ClusterView&)>& check) {
+bool EventuallyView(ClusterSource& source, const std::function<bool(const pg::ClusterView&)>& check) {
   return Eventually([&] {
     auto v = source.Read();
     return v.ok() && check(*v);

@@ -12,9 +12,7 @@ grpc::Status GrpcService::WatchStatus(grpc::ServerContext* ctx, const v1::WatchS
   v1::InstanceStatus s = manager_->hub().Latest(&version);
   while (!ctx->IsCancelled() && !manager_->hub().closed()) {
     s.set_sequence(++seq);
-    s.set_reported_unix_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    s.set_reported_unix_ms(UnixMillis(clock_->WallNow()));
     if (!writer->Write(s)) break;
     // A change is sent at once; otherwise the same status again as the
     // heartbeat the operator counts on.

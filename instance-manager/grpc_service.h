@@ -15,7 +15,7 @@ namespace tusk::instance {
 
 class GrpcService final : public v1::InstanceManager::Service {
  public:
-  explicit GrpcService(InstanceManager* manager) : manager_(manager) {}
+  GrpcService(InstanceManager* manager, Clock* clock) : manager_(manager), clock_(clock) {}
 
   grpc::Status WatchStatus(grpc::ServerContext* ctx, const v1::WatchStatusRequest* req,
                            grpc::ServerWriter<v1::InstanceStatus>* writer) override;
@@ -31,6 +31,7 @@ class GrpcService final : public v1::InstanceManager::Service {
 
  private:
   InstanceManager* manager_;
+  Clock* clock_;
 };
 
 // Serves `service` on `address` (host:port; port 0 is refused so that

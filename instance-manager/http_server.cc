@@ -17,7 +17,8 @@ std::string StatusJson(const v1::InstanceStatus& status) {
   return out;
 }
 
-HttpServer::HttpServer(StatusHub* hub) : hub_(hub), server_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(StatusHub* hub, Clock* clock)
+    : hub_(hub), clock_(clock), server_(std::make_unique<httplib::Server>()) {
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("OK", "text/plain");
   });
@@ -40,9 +41,7 @@ HttpServer::HttpServer(StatusHub* hub) : hub_(hub), server_(std::make_unique<htt
     res.set_content(StatusJson(hub_->Latest()), "application/json");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
-    res.set_content(RenderMetrics(hub_->Latest(), now), "text/plain; version=0.0.4");
+    res.set_content(RenderMetrics(hub_->Latest(), UnixMillis(clock_->WallNow())), "text/plain; version=0.0.4");
   });
 }
 

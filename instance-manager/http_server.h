@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "common/base/clock.h"
 #include "common/base/status.h"
 #include "instance-manager/status_hub.h"
 
@@ -18,7 +19,7 @@ namespace tusk::instance {
 
 class HttpServer {
  public:
-  explicit HttpServer(StatusHub* hub);
+  HttpServer(StatusHub* hub, Clock* clock);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -29,6 +30,7 @@ class HttpServer {
 
  private:
   StatusHub* hub_;
+  Clock* clock_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

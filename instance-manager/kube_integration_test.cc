@@ -107,7 +107,7 @@ TEST_CASE("KubeDesiredState against the API server: edits arrive, an outage keep
   o.api_server = true;
   auto source = instance::OpenDesiredState(o, api.clock);
   REQUIRE(source.ok());
-  instance::DesiredStateSource& s = **source;
+  instance::ClusterSource& s = **source;
   REQUIRE_OK(s.WaitReady(30s));
   auto first = s.Read();
   REQUIRE(first.ok());

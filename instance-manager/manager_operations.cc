@@ -1,25 +1,23 @@
 // The manager's side facing the servers: fresh status collections and the
-// operations (Promote, Checkpoint, Reload, Restart, SetFenced), each run on
-// the loop thread so nothing acts on postgres concurrently.
+// requests (Promote, Checkpoint, Reload, Restart, SetFenced). A request runs
+// on the loop thread only to record what is asked; whatever takes time
+// happens in later passes, and the caller waits for it here, off the loop.
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <chrono>
 
-#include "instance-manager/config_files.h"
 #include "instance-manager/manager.h"
 #include "instance-manager/status_query.h"
 
 namespace tusk::instance {
 namespace {
 
-constexpr auto kOpTimeout = std::chrono::seconds(120);
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// How long a caller waits for the loop to take a request at all.
+constexpr auto kTakeTimeout = std::chrono::seconds(30);
+constexpr auto kDefaultPromoteWait = std::chrono::seconds(60);
+constexpr auto kRestartWait = std::chrono::seconds(600);
+constexpr auto kReloadWait = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -31,20 +29,16 @@ v1::InstanceStatus InstanceManager::CollectStatus() {
     s = view_;
   }
   if (archiver_source_) *s.mutable_archiver() = archiver_source_();
-  bool running = s.postgres_running();
-  if (running && collect_enabled_) {
-    auto r = collector_.Query(kStatusQuery);
-    Status st = r.ok() ? ParseStatusJson(r->Scalar(), &s) : r.status();
-    if (!st.ok()) {
-      s.set_last_error(st.message());
-    }
+  if (s.postgres_running() && collect_enabled_) {
+    auto json = postgres_.StatusJson();
+    Status st = json.ok() ? ParseStatusJson(*json, &s) : json.status();
+    if (!st.ok()) s.set_last_error(st.message());
     const bool streaming = s.wal_receiver().status() == "streaming";
     s.set_ready(st.ok() && (!s.in_recovery() || streaming || !s.replayed_lsn().empty()));
   } else {
-    if (!collect_enabled_) collector_.Close();
     s.set_ready(false);
   }
-  s.set_reported_unix_ms(NowUnixMs());
+  s.set_reported_unix_ms(UnixMillis(clock_.WallNow()));
   s.set_sequence(++sequence_);
   hub_.Publish(s);
   return s;
@@ -58,22 +52,41 @@ v1::OperationResult InstanceManager::Result(const Status& st) {
   return r;
 }
 
-v1::OperationResult InstanceManager::Submit(Op op) {
-  std::future<v1::OperationResult> f;
+Status InstanceManager::Submit(Op op) {
+  std::future<Status> f;
   {
     std::lock_guard<std::mutex> lock(ops_mu_);
-    ops_.emplace_back(std::move(op), std::promise<v1::OperationResult>());
+    ops_.emplace_back(std::move(op), std::promise<Status>());
     f = ops_.back().second.get_future();
   }
   uint64_t one = 1;
   ssize_t n = ::write(wake_fd_, &one, sizeof(one));
   (void)n;
-  if (f.wait_for(kOpTimeout) != std::future_status::ready) {
-    v1::OperationResult r;
-    r.set_message("the operation did not finish in time");
-    return r;
+  if (f.wait_for(kTakeTimeout) != std::future_status::ready) {
+    return DeadlineExceededError("the instance manager did not take the request in time");
   }
   return f.get();
+}
+
+Status InstanceManager::SubmitAndWait(Op op, std::function<std::optional<Status>()> check, Duration timeout,
+                                      std::string what) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter->check = std::move(check);
+  waiter->what = std::move(what);
+  std::future<Status> done = waiter->done.get_future();
+  Status taken = Submit([this, op = std::move(op), waiter, timeout] {
+    RETURN_IF_ERROR(op());
+    waiter->deadline = clock_.Now() + timeout;
+    waiters_.push_back(waiter);
+    return OkStatus();
+  });
+  if (!taken.ok()) return taken;
+  // The loop completes every waiter by its deadline; the margin covers a
+  // loop that is itself gone.
+  if (done.wait_for(timeout + kTakeTimeout) != std::future_status::ready) {
+    return DeadlineExceededError("the instance manager stopped answering");
+  }
+  return done.get();
 }
 
 void InstanceManager::RunQueuedOps() {
@@ -81,7 +94,7 @@ void InstanceManager::RunQueuedOps() {
   ssize_t n = ::read(wake_fd_, &v, sizeof(v));
   (void)n;
   while (true) {
-    std::pair<Op, std::promise<v1::OperationResult>> item;
+    std::pair<Op, std::promise<Status>> item;
     {
       std::lock_guard<std::mutex> lock(ops_mu_);
       if (ops_.empty()) return;
@@ -92,52 +105,101 @@ void InstanceManager::RunQueuedOps() {
   }
 }
 
-v1::OperationResult InstanceManager::Promote(const v1::PromoteRequest& req) {
-  return Submit([this, req] {
-    if (req.expected_target() != options_.pod_name || cluster_.target_primary != options_.pod_name) {
-      return Result(FailedPreconditionError("refusing to promote: the Cluster status names \"" +
-                                            cluster_.target_primary + "\" as target primary, the request \"" +
-                                            req.expected_target() + "\""));
+void InstanceManager::CheckWaiters() {
+  const MonoTime now = clock_.Now();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    Waiter& w = **it;
+    std::optional<Status> result = w.check();
+    if (!result && now >= w.deadline) result = DeadlineExceededError(w.what + " did not finish in time");
+    if (result) {
+      w.done.set_value(*result);
+      it = waiters_.erase(it);
+    } else {
+      ++it;
     }
-    if (!accepting_) return Result(UnavailableError("postgres is not accepting connections yet"));
-    return Result(PromoteNow());
-  });
+  }
+}
+
+v1::OperationResult InstanceManager::Promote(const v1::PromoteRequest& req) {
+  const Duration wait = req.wait_seconds() > 0 ? Duration(std::chrono::seconds(req.wait_seconds()))
+                                               : Duration(kDefaultPromoteWait);
+  auto refused = [this, req]() -> std::optional<Status> {
+    if (req.expected_target() != options_.pod_name || cluster_.target_primary != options_.pod_name) {
+      return FailedPreconditionError("refusing to promote: the Cluster status names \"" + cluster_.target_primary +
+                                     "\" as target primary, the request \"" + req.expected_target() + "\"");
+    }
+    return std::nullopt;
+  };
+  Status st = SubmitAndWait(
+      [this, refused] {
+        // The RPC is a wake-up: read the Cluster now rather than on the
+        // next pass, so a freshly written target is seen.
+        ReadCluster();
+        if (auto r = refused()) return *r;
+        return OkStatus();
+      },
+      [this, refused]() -> std::optional<Status> {
+        if (auto r = refused()) return r;
+        if (pm_state_ == PostmasterState::kAccepting && in_recovery_ == false && !promote_requested_) {
+          return OkStatus();
+        }
+        return std::nullopt;
+      },
+      wait, "promotion");
+  return Result(st);
 }
 
 v1::OperationResult InstanceManager::Checkpoint() {
-  return Submit([this] {
-    if (!accepting_) return Result(UnavailableError("postgres is not running"));
-    return Result(control_.Exec("CHECKPOINT"));
-  });
+  // Thread-safe on its own connection; nothing for the loop to decide.
+  if (!collect_enabled_) return Result(UnavailableError("postgres is not running"));
+  return Result(postgres_.Checkpoint());
 }
 
 v1::OperationResult InstanceManager::Reload() {
-  return Submit([this] {
-    if (!accepting_) return Result(UnavailableError("postgres is not running"));
-    applied_hash_.clear();  // re-render and re-check even if nothing changed
-    auto in_recovery = control_.Query("SELECT pg_is_in_recovery()");
-    if (!in_recovery.ok()) return Result(in_recovery.status());
-    Status st = ApplyConfig(in_recovery->Scalar() == "f");
-    if (st.ok()) st = control_.Exec("SELECT pg_reload_conf()");
-    return Result(st);
-  });
+  Status st = SubmitAndWait(
+      [this]() -> Status {
+        if (pm_state_ != PostmasterState::kAccepting) return UnavailableError("postgres is not running");
+        // Re-render and re-check even if nothing changed.
+        applied_hash_.clear();
+        checked_hash_.clear();
+        refused_hash_.clear();
+        return OkStatus();
+      },
+      [this]() -> std::optional<Status> {
+        if (!desired_config_) return InvalidArgumentError(refused_error_);
+        if (applied_hash_ == desired_config_->hash) return OkStatus();
+        if (refused_hash_ == desired_config_->hash) return InvalidArgumentError(refused_error_);
+        return std::nullopt;
+      },
+      kReloadWait, "reload");
+  return Result(st);
 }
 
 v1::OperationResult InstanceManager::Restart(bool smart) {
-  return Submit([this, smart] {
-    if (!postmaster_.running()) return Result(FailedPreconditionError("postgres is not running"));
-    Status st = StopPostgres(smart ? ShutdownMode::kSmart : ShutdownMode::kFast);
-    if (st.ok()) st = StartPostgres();
-    return Result(st);
-  });
+  auto generation = std::make_shared<uint64_t>(0);
+  Status st = SubmitAndWait(
+      [this, smart, generation]() -> Status {
+        if (pm_state_ == PostmasterState::kStopped) return FailedPreconditionError("postgres is not running");
+        restart_requested_ = true;
+        restart_mode_ = smart ? ShutdownMode::kSmart : ShutdownMode::kFast;
+        *generation = accepting_generation_;
+        return OkStatus();
+      },
+      [this, generation]() -> std::optional<Status> {
+        if (accepting_generation_ > *generation && pm_state_ == PostmasterState::kAccepting) return OkStatus();
+        if (shutdown_) return CancelledError("the instance manager is shutting down");
+        return std::nullopt;
+      },
+      kRestartWait, "restart");
+  return Result(st);
 }
 
 v1::OperationResult InstanceManager::SetFenced(bool fenced) {
-  return Submit([this, fenced] {
+  // Answers once the loop has recorded it; the stop (or start) follows.
+  return Result(Submit([this, fenced] {
     fenced_by_rpc_ = fenced;
-    Reconcile();
-    return Result(OkStatus());
-  });
+    return OkStatus();
+  }));
 }
 
 }  // namespace tusk::instance

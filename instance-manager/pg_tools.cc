@@ -6,19 +6,19 @@
 
 namespace tusk::instance {
 
-StatusOr<SubprocessResult> PgTools::Run(const std::string& program, const std::vector<std::string>& args,
-                                        Duration timeout, const std::string& stdin_data) {
+StatusOr<SubprocessResult> ProcessPgTools::Run(const std::string& program, const std::vector<std::string>& args,
+                                               Duration timeout, const std::string& stdin_data) {
   SubprocessOptions o;
-  o.argv = {options_.bin_dir + "/" + program};
+  o.argv = {options().bin_dir + "/" + program};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
-  if (options_.drop_privileges()) {
-    o.uid = options_.postgres_uid;
-    o.gid = options_.postgres_gid;
+  if (options().drop_privileges()) {
+    o.uid = options().postgres_uid;
+    o.gid = options().postgres_gid;
   }
   // Programs run from a directory postgres can read; LC_ALL keeps their
   // messages parseable.
   o.working_dir = "/";
-  o.env = {"LC_ALL=C", "PGDATA=" + options_.pgdata};
+  o.env = {"LC_ALL=C", "PGDATA=" + options().pgdata};
   if (!stdin_data.empty()) o.stdin_data = stdin_data;
   ASSIGN_OR_RETURN(auto r, registry_->Run(o, timeout));
   if (r.timed_out) return DeadlineExceededError(program + " did not finish in time");
@@ -30,11 +30,11 @@ StatusOr<SubprocessResult> PgTools::Run(const std::string& program, const std::v
   return r;
 }
 
-Status PgTools::ChownToPostgres(const std::string& path) {
-  if (!options_.drop_privileges()) return OkStatus();
+Status ProcessPgTools::ChownToPostgres(const std::string& path) {
+  if (!options().drop_privileges()) return OkStatus();
   std::error_code ec;
   auto chown_one = [&](const std::filesystem::path& p) -> Status {
-    if (::lchown(p.c_str(), options_.postgres_uid, options_.postgres_gid) != 0) {
+    if (::lchown(p.c_str(), options().postgres_uid, options().postgres_gid) != 0) {
       return ErrnoError("chown " + p.string(), errno);
     }
     return OkStatus();
@@ -68,7 +68,7 @@ std::map<std::string, std::string> ParseControlData(const std::string& text) {
 }
 
 StatusOr<std::map<std::string, std::string>> PgTools::ControlData() {
-  ASSIGN_OR_RETURN(auto r, Run("pg_controldata", {"-D", options_.pgdata}, std::chrono::seconds(30)));
+  ASSIGN_OR_RETURN(auto r, Run("pg_controldata", {"-D", options().pgdata}, std::chrono::seconds(30)));
   return ParseControlData(r.stdout_data);
 }
 

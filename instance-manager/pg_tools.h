@@ -1,6 +1,7 @@
 // Running PostgreSQL's programs (initdb, pg_basebackup, pg_rewind,
 // pg_controldata, postgres -C) as the postgres OS user, through the child
-// registry so PID 1's reaper leaves their exit statuses alone.
+// registry so PID 1's reaper leaves their exit statuses alone. PgTools is
+// the interface (tests use test/fakes/fake_pg_tools.h).
 #pragma once
 
 #include <string>
@@ -14,25 +15,37 @@ namespace tusk::instance {
 
 class PgTools {
  public:
-  PgTools(const Options& options, ChildRegistry* registry) : options_(options), registry_(registry) {}
+  explicit PgTools(const Options& options) : options_(options) {}
+  virtual ~PgTools() = default;
 
   // Runs bin_dir/<program> with `args`; a non-zero exit is an error
   // carrying the program's stderr.
-  StatusOr<SubprocessResult> Run(const std::string& program, const std::vector<std::string>& args,
-                                 Duration timeout, const std::string& stdin_data = "");
+  virtual StatusOr<SubprocessResult> Run(const std::string& program, const std::vector<std::string>& args,
+                                         Duration timeout, const std::string& stdin_data = "") = 0;
 
   // chown -R to the postgres user (a no-op when not root).
-  Status ChownToPostgres(const std::string& path);
+  virtual Status ChownToPostgres(const std::string& path) = 0;
 
   // "Database cluster state", "Latest checkpoint's TimeLineID", ... from
   // pg_controldata.
   StatusOr<std::map<std::string, std::string>> ControlData();
 
   const Options& options() const { return options_; }
-  ChildRegistry* registry() { return registry_; }
 
  private:
   const Options& options_;
+};
+
+// The real programs, as child processes owned through the registry.
+class ProcessPgTools final : public PgTools {
+ public:
+  ProcessPgTools(const Options& options, ChildRegistry* registry) : PgTools(options), registry_(registry) {}
+
+  StatusOr<SubprocessResult> Run(const std::string& program, const std::vector<std::string>& args,
+                                 Duration timeout, const std::string& stdin_data = "") override;
+  Status ChownToPostgres(const std::string& path) override;
+
+ private:
   ChildRegistry* registry_;
 };
 

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -10,7 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
+
+#include "common/base/files.h"
 
 namespace tusk::instance {
 
@@ -32,29 +32,30 @@ const char* ShutdownModeName(ShutdownMode mode) {
   return "fast";
 }
 
-Postmaster::Postmaster(Config config, ChildRegistry* registry) : config_(std::move(config)), registry_(registry) {}
+ChildPostmaster::ChildPostmaster(Config config, ChildRegistry* registry)
+    : config_(std::move(config)), registry_(registry) {}
 
-Postmaster::~Postmaster() {
+ChildPostmaster::~ChildPostmaster() {
   if (pid_ > 0) {
-    Stop(ShutdownMode::kImmediate, std::chrono::seconds(10)).status().IgnoreError();
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int ws;
-      ::waitpid(pid_, &ws, 0);
-      registry_->Release(pid_);
+    // The manager is going away with postgres still up (an error path):
+    // postgres must not outlive it.
+    ::kill(pid_, SIGKILL);
+    int ws;
+    while (::waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
     }
+    registry_->Release(pid_);
   }
   Cleanup();
 }
 
-void Postmaster::Cleanup() {
+void ChildPostmaster::Cleanup() {
   if (pidfd_ >= 0) ::close(pidfd_);
   if (output_fd_ >= 0) ::close(output_fd_);
   pidfd_ = output_fd_ = -1;
   pid_ = -1;
 }
 
-Status Postmaster::Start() {
+Status ChildPostmaster::Start() {
   if (pid_ > 0) return FailedPreconditionError("postgres is already running (pid " + std::to_string(pid_) + ")");
   Cleanup();
   int out[2];
@@ -125,12 +126,12 @@ Status Postmaster::Start() {
   return OkStatus();
 }
 
-Status Postmaster::Signal(int sig) {
+Status ChildPostmaster::Signal(int sig) {
   if (pid_ <= 0) return FailedPreconditionError("postgres is not running");
   return KillPid(pid_, sig);
 }
 
-std::optional<ExitInfo> Postmaster::Poll() {
+std::optional<ExitInfo> ChildPostmaster::Poll() {
   if (pid_ <= 0) return std::nullopt;
   int ws = 0;
   pid_t r;
@@ -147,22 +148,19 @@ std::optional<ExitInfo> Postmaster::Poll() {
   return info;
 }
 
-StatusOr<ExitInfo> Postmaster::Stop(ShutdownMode mode, Duration timeout) {
-  if (pid_ <= 0) return FailedPreconditionError("postgres is not running");
-  Signal(ShutdownSignal(mode)).IgnoreError();
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (auto e = Poll()) return *e;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{pidfd_, POLLIN, 0};
-    if (pidfd_ >= 0) {
-      ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 100)));
-    } else {
-      ::usleep(10000);
-    }
+bool ChildPostmaster::ReportsReady() const {
+  // Line 8 of postmaster.pid is the postmaster's state ("ready" or
+  // "standby" once it accepts connections).
+  auto text = ReadFile(config_.pgdata + "/postmaster.pid");
+  if (!text.ok()) return false;
+  size_t pos = 0;
+  for (int line = 0; line < 7 && pos != std::string::npos; ++line) {
+    pos = text->find('\n', pos);
+    if (pos != std::string::npos) ++pos;
   }
-  return DeadlineExceededError(std::string(ShutdownModeName(mode)) + " shutdown of postgres did not finish in time");
+  if (pos == std::string::npos) return false;
+  std::string state = text->substr(pos, text->find('\n', pos) - pos);
+  return state.rfind("ready", 0) == 0 || state.rfind("standby", 0) == 0;
 }
 
 }  // namespace tusk::instance

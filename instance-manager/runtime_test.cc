@@ -77,7 +77,7 @@ TEST_CASE("certificates are copied from the mounted secrets with mode 0600") {
     REQUIRE(WriteFile(o.certificates_source + "/" + name, std::string("pem of ") + name, 0644).ok());
   }
   ChildRegistry registry;
-  PgTools tools(o, &registry);
+  ProcessPgTools tools(o, &registry);
   REQUIRE(InstallCertificates(o, tools).ok());
   for (const char* name : kCertificateFiles) {
     const std::string copy = o.certificates_dir + "/" + name;

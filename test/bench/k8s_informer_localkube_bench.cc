@@ -50,6 +50,15 @@ int main() {
     auto r = client.Create(namespaces, ns);
     if (!r.ok() && r.status().code() != tusk::StatusCode::kAlreadyExists) return Fail(r.status());
   }
+  // Each cluster's pods run as its ServiceAccount, which must exist (as the
+  // operator creates it) or ServiceAccount admission refuses them.
+  ResourceRef service_accounts{"", "v1", "serviceaccounts", "", "", ""};
+  for (int c = 0; c <= kPods / 3; ++c) {
+    nlohmann::json sa = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"},
+                         {"metadata", {{"name", "cluster-" + std::to_string(c)}}}};
+    auto r = client.Create(service_accounts.InNamespace("tenant-" + std::to_string(c % 50)), sa);
+    if (!r.ok() && r.status().code() != tusk::StatusCode::kAlreadyExists) return Fail(r.status());
+  }
   ListOptions one;
   one.limit = 1;
   auto before = client.List(PodsResource(), one);

@@ -215,7 +215,7 @@ int Serve(const ClusterOptions& o) {
   Store store(o.watch_history);
   if (auto s = store.Open(o.dir + "/state/journal.jsonl"); !s.ok()) return fail(s);
   Registry registry;
-  TokenAuthority tokens(*sa_key);
+  TokenAuthority tokens(*sa_key, TokenLifetimes{o.token_min_seconds, o.token_max_seconds});
   Api api(&store, &registry, &tokens);
   if (auto b = api.Bootstrap(); !b.ok()) return fail(InternalError(b.error().message));
   Controllers controllers(&api);
@@ -250,7 +250,7 @@ int Serve(const ClusterOptions& o) {
     auto prev = ReadFile(o.dir + "/state/port");
     if (prev.ok()) http.port = std::atoi(prev->c_str());
   }
-  HttpServer server(&api, &tokens, http);
+  HttpServer server(&api, clock, http);
   auto port = server.Bind(fallback);
   if (!port.ok()) return fail(port.status());
   auto ca = ReadFile(pki->ca_cert_path);
@@ -267,7 +267,6 @@ int Serve(const ClusterOptions& o) {
     cc.dir = o.dir;
     cc.nodes = o.nodes;
     cc.api_port = *port;
-    cc.ca_pem = *ca;
     // Heartbeats well inside the grace, or a short grace makes healthy nodes flap.
     cc.heartbeat_interval = std::min<Duration>(std::chrono::seconds(10), Duration(o.node_monitor_grace) / 4);
     auto started = LocalCluster::Start(&api, cc);
@@ -277,6 +276,7 @@ int Serve(const ClusterOptions& o) {
     ControllerConfig wc;
     wc.volumes_dir = o.dir + "/volumes";
     wc.node_monitor_grace = o.node_monitor_grace;
+    wc.root_ca_pem = *ca;
     workloads = std::make_unique<ClusterControllers>(&api, clock, wc);
     workloads->Start();
     auto listening = ControlServer::Listen(o.dir + "/control.sock", [&](const json& r) { return ApplyFault(*cluster, r); });

@@ -21,6 +21,12 @@ struct ClusterOptions {
   std::chrono::seconds node_monitor_grace{40};
   size_t watch_history = 10000;
   std::chrono::seconds bookmark_interval{30};
+  // Service-account token lifetimes through TokenRequest: shorter requests
+  // are refused (kube-apiserver: 10 minutes), longer ones shortened to the
+  // maximum (its --service-account-max-token-expiration; 0: none). Tests use
+  // a short maximum to see the kubelet refresh pods' tokens.
+  int64_t token_min_seconds = 600;
+  int64_t token_max_seconds = 0;
 };
 
 // Exit codes: 0 success, 1 failure (reason on stderr).

@@ -34,6 +34,12 @@ Flags:
   --node-monitor-grace SECS a node without heartbeats goes NotReady after this (default 40)
   --watch-history N         changes kept for watches (default 10000)
   --bookmark-interval SECS  seconds between watch bookmarks (default 30)
+  --token-max-expiration SECS
+                            service-account tokens live at most this long;
+                            longer requests are shortened, so a short value
+                            makes kubelets refresh pods' tokens (default: none)
+  --token-min-expiration SECS
+                            shorter token requests are refused (default 600)
 )";
 
 bool TakeValue(int argc, char** argv, int& i, const char* flag, std::string* out) {
@@ -95,6 +101,10 @@ int main(int argc, char** argv) {
       o.watch_history = static_cast<size_t>(*n);
     } else if (number("--bookmark-interval")) {
       o.bookmark_interval = std::chrono::seconds(*n);
+    } else if (number("--token-max-expiration")) {
+      o.token_max_seconds = *n;
+    } else if (number("--token-min-expiration")) {
+      o.token_min_seconds = *n;
     } else if (std::strcmp(argv[i], "--apiserver-only") == 0) {
       o.apiserver_only = true;
     } else {

@@ -7,6 +7,7 @@
 #include "test/localkube/apiserver/rbac.h"
 #include "test/localkube/apiserver/schema.h"
 #include "test/localkube/apiserver/selectors.h"
+#include "test/localkube/apiserver/service_accounts.h"
 
 namespace tusk::localkube {
 
@@ -440,15 +441,19 @@ void Api::AfterWrite(const ResourceInfo& r, const json* before, const json* afte
     }
   } else if (gr == "namespaces" && !before && !deleted) {
     std::string ns = (*after)["metadata"].value("name", "");
-    if (!store_->Get("serviceaccounts", ns, "default")) {
-      Create("serviceaccounts", ns, {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "default"}}}});
-    }
+    // Created with the namespace, so a pod created right after it is
+    // admitted; the ServiceAccount controller brings it back if deleted.
+    if (!store_->Get("serviceaccounts", ns, "default")) Create("serviceaccounts", ns, DefaultServiceAccount());
   }
 }
 
 ApiOr<WriteOutcome> Api::Create(const std::string& gr, const std::string& ns, json obj, const WriteOptions& opts) {
   auto r = Resolve(gr);
   if (!r || !r->stored) return ResourceNotFound();
+  // Admission errors name the object as the client sent it: before a
+  // generateName is filled in.
+  std::string shown_name = StrAt(obj, "/metadata/name"_json_pointer);
+  if (shown_name.empty()) shown_name = StrAt(obj, "/metadata/generateName"_json_pointer);
   auto name = ValidateCommon(*r, ns, obj, true);
   if (!name.ok()) return name.error();
   if (obj["metadata"].contains("resourceVersion") && obj["metadata"]["resourceVersion"] != "") {
@@ -457,7 +462,10 @@ ApiOr<WriteOutcome> Api::Create(const std::string& gr, const std::string& ns, js
   obj["metadata"].erase("managedFields");
   auto ns_ok = CheckNamespace(*r, ns);
   if (!ns_ok.ok()) return ns_ok.error();
-  DefaultStorageClass(*r, obj, *store_);  // reads the store: outside Write's lock
+  // Admission reads the store: outside Write's lock.
+  DefaultStorageClass(*r, obj, *store_);
+  auto admitted = AdmitServiceAccount(*r, obj, *store_, shown_name);
+  if (!admitted.ok()) return admitted.error();
   std::vector<std::string> warnings;
   bool deleted = false;
   auto out = Write(*r, ns, name->get<std::string>(), opts.dry_run,
@@ -544,35 +552,6 @@ ApiOr<json> Api::Delete(const std::string& gr, const std::string& ns, const std:
   }, &deleted);
   if (!out.ok()) return out.error();
   return out->object;
-}
-
-ApiOr<json> Api::CreateToken(const std::string& ns, const std::string& name, const json& request) {
-  auto sa = store_->Get("serviceaccounts", ns, name);
-  if (!sa) return NotFound("", "serviceaccounts", name);
-  json spec = request.is_object() ? request.value("spec", json::object()) : json::object();
-  int64_t expiration = spec.value("expirationSeconds", int64_t{3600});
-  if (expiration < 600) {
-    return Invalid("authentication.k8s.io", "TokenRequest", name,
-                   {InvalidField("spec.expirationSeconds", expiration, "may not specify a duration less than 10 minutes")});
-  }
-  if (!spec.contains("audiences") || spec["audiences"].empty()) {
-    spec["audiences"] = json::array({"https://kubernetes.default.svc.cluster.local"});
-  }
-  spec["expirationSeconds"] = expiration;
-  auto now = std::chrono::system_clock::now();
-  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  ServiceAccountClaims c;
-  c.ns = ns;
-  c.name = name;
-  c.uid = (*sa)["metadata"].value("uid", "");
-  c.expires = now_s + expiration;
-  for (const auto& a : spec["audiences"]) c.audiences.push_back(a.get<std::string>());
-  return json{{"kind", "TokenRequest"},
-              {"apiVersion", "authentication.k8s.io/v1"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"creationTimestamp", FormatRfc3339(now)}}},
-              {"spec", spec},
-              {"status", {{"token", tokens_->Issue(c, now_s)},
-                          {"expirationTimestamp", FormatRfc3339(now + std::chrono::seconds(expiration))}}}};
 }
 
 }  // namespace tusk::localkube

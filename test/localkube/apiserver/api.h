@@ -33,7 +33,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/base/clock.h"
 #include "test/localkube/apiserver/errors.h"
+#include "test/localkube/apiserver/rbac.h"
 #include "test/localkube/apiserver/registry.h"
 #include "test/localkube/apiserver/store.h"
 #include "test/localkube/apiserver/tokens.h"
@@ -129,8 +131,15 @@ class Api {
                                                         const ListOptions& opts,
                                                         std::function<void(EventType, const json&)> callback) const;
 
-  // POST serviceaccounts/<name>/token: a TokenRequest with status.token.
-  ApiOr<json> CreateToken(const std::string& ns, const std::string& name, const json& request);
+  // POST serviceaccounts/<name>/token at `now`: the TokenRequest with
+  // status.token, bound to spec.boundObjectRef (a Pod, Secret or Node of
+  // the namespace) when given; a warning when the lifetime was shortened.
+  ApiOr<WriteOutcome> CreateToken(const std::string& ns, const std::string& name, const json& request, WallTime now);
+  // Who a ServiceAccount token stands for at `now`. Nothing when it is not
+  // one this server signed and still valid, is not meant for the API
+  // server's audience, or its ServiceAccount or bound object is gone (or was
+  // deleted over a minute ago): kube-apiserver then answers 401.
+  std::optional<UserInfo> AuthenticateToken(const std::string& token, WallTime now) const;
 
   Store& store() const { return *store_; }
   Registry& registry() const { return *registry_; }

@@ -31,8 +31,8 @@ json RootPaths(const Registry& reg) {
 
 }  // namespace
 
-HttpServer::HttpServer(Api* api, const TokenAuthority* tokens, HttpServerOptions options)
-    : api_(api), tokens_(tokens), options_(std::move(options)) {
+HttpServer::HttpServer(Api* api, Clock& clock, HttpServerOptions options)
+    : api_(api), clock_(clock), options_(std::move(options)) {
   server_ = std::make_unique<httplib::SSLServer>(options_.cert_path.c_str(), options_.key_path.c_str());
   // Watches hold a connection (and its thread) for minutes.
   server_->new_task_queue = [] { return new httplib::ThreadPool(512); };
@@ -83,14 +83,7 @@ std::optional<UserInfo> HttpServer::Authenticate(const httplib::Request& req) co
   if (!options_.admin_token.empty() && token == options_.admin_token) {
     return UserInfo{"kubernetes-admin", "", {"system:masters", "system:authenticated"}};
   }
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
-  auto claims = tokens_->Verify(token, now);
-  if (!claims) return std::nullopt;
-  auto sa = api_->store().Get("serviceaccounts", claims->ns, claims->name);
-  if (!sa || StrAt(*sa, "/metadata/uid"_json_pointer) != claims->uid) return std::nullopt;
-  return UserInfo{"system:serviceaccount:" + claims->ns + ":" + claims->name, claims->uid,
-                  {"system:serviceaccounts", "system:serviceaccounts:" + claims->ns, "system:authenticated"}};
+  return api_->AuthenticateToken(token, clock_.WallNow());
 }
 
 RbacPolicy HttpServer::Policy() const {

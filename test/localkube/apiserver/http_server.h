@@ -12,7 +12,7 @@
 
 #include "test/localkube/apiserver/api.h"
 #include "test/localkube/apiserver/rbac.h"
-#include "test/localkube/apiserver/tokens.h"
+#include "common/base/clock.h"
 
 namespace tusk::localkube {
 
@@ -30,7 +30,8 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(Api* api, const TokenAuthority* tokens, HttpServerOptions options);
+  // `clock` decides whether tokens have expired.
+  HttpServer(Api* api, Clock& clock, HttpServerOptions options);
   ~HttpServer();
   // Binds (to options.port, or any free port when it is 0 or taken if
   // `fallback_any`); returns the port.
@@ -51,7 +52,7 @@ class HttpServer {
   void HandleSubresource(Call& call);
 
   Api* api_;
-  const TokenAuthority* tokens_;
+  Clock& clock_;
   HttpServerOptions options_;
   std::unique_ptr<httplib::SSLServer> server_;
   int port_ = 0;

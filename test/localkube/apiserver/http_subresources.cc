@@ -3,6 +3,7 @@
 #include "test/localkube/apiserver/http_util.h"
 #include "test/localkube/apiserver/meta_util.h"
 #include "test/localkube/apiserver/patch.h"
+#include "test/localkube/apiserver/scale.h"
 
 namespace tusk::localkube {
 
@@ -42,9 +43,10 @@ void HttpServer::HandleSubresource(Call& call) {
   if (sub == "token" && req.method == "POST") {
     auto body = ParseBody(req, options_.max_body_bytes);
     if (!body.ok()) return WriteError(res, body.error());
-    auto out = api_->CreateToken(ns, name, *body);
+    auto out = api_->CreateToken(ns, name, *body, clock_.WallNow());
     if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 201, *out);
+    AddWarnings(res, out->warnings);
+    return WriteJson(res, 201, out->object);
   }
   if (sub == "log" && req.method == "GET") {
     auto pod = api_->Get(gr, ns, name);
@@ -75,19 +77,9 @@ void HttpServer::HandleSubresource(Call& call) {
   if (sub == "scale") {
     auto obj = api_->Get(gr, ns, name);
     if (!obj.ok()) return WriteError(res, obj.error());
-    auto scale_of = [&](const json& o) {
-      json selector = o.value("spec", json::object()).value("selector", json::object()).value("matchLabels", json::object());
-      std::string sel;
-      for (auto& [k, v] : selector.items()) sel += (sel.empty() ? "" : ",") + k + "=" + v.get<std::string>();
-      return json{{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"},
-                  {"metadata", {{"name", name}, {"namespace", ns}, {"uid", StrAt(o, "/metadata/uid"_json_pointer)},
-                                {"resourceVersion", StrAt(o, "/metadata/resourceVersion"_json_pointer)},
-                                {"creationTimestamp", StrAt(o, "/metadata/creationTimestamp"_json_pointer)}}},
-                  {"spec", {{"replicas", o.value("spec", json::object()).value("replicas", 0)}}},
-                  {"status", {{"replicas", o.value("status", json::object()).value("replicas", 0)}, {"selector", sel}}}};
-    };
-    if (req.method == "GET") return WriteJson(res, 200, scale_of(*obj));
-    json scale = scale_of(*obj);
+    const ScalePaths paths = ScalePathsOf(r);
+    json scale = ScaleOf(*obj, paths);
+    if (req.method == "GET") return WriteJson(res, 200, scale);
     if (req.method == "PUT") {
       auto body = ParseBody(req, options_.max_body_bytes);
       if (!body.ok()) return WriteError(res, body.error());
@@ -104,12 +96,14 @@ void HttpServer::HandleSubresource(Call& call) {
       } else {
         scale.merge_patch(patch);
       }
+    } else {
+      return WriteError(res, MethodNotAllowed(req.method, r.group, r.resource + "/" + sub));
     }
-    json update = *obj;
-    update["spec"]["replicas"] = scale.value("spec", json::object()).value("replicas", 0);
-    auto out = api_->Update(gr, ns, name, update);
+    auto update = ApplyScale(*obj, scale, paths);
+    if (!update.ok()) return WriteError(res, update.error());
+    auto out = api_->Update(gr, ns, name, *update, WriteOptionsFrom(req));
     if (!out.ok()) return WriteError(res, out.error());
-    return WriteJson(res, 200, scale_of(out->object));
+    return WriteJson(res, 200, ScaleOf(out->object, paths));
   }
   WriteError(res, MethodNotAllowed(req.method, r.group, r.resource + "/" + sub));
 }

@@ -177,7 +177,10 @@ std::string Registry::InstallCrd(const json& crd) {
     if (v.contains("/schema/openAPIV3Schema"_json_pointer)) r.schemas[name] = v["schema"]["openAPIV3Schema"];
     if (v.contains("additionalPrinterColumns")) r.printer_columns[name] = v["additionalPrinterColumns"];
     if (v.contains("/subresources/status"_json_pointer) && !r.has_sub("status")) r.subresources.push_back("status");
-    if (v.contains("/subresources/scale"_json_pointer) && !r.has_sub("scale")) r.subresources.push_back("scale");
+    if (v.contains("/subresources/scale"_json_pointer)) {
+      if (!r.has_sub("scale")) r.subresources.push_back("scale");
+      if (v.value("storage", false) || r.scale.empty()) r.scale = v["subresources"]["scale"];
+    }
   }
   if (r.versions.empty()) return "no served versions";
   std::lock_guard<std::mutex> l(mu_);

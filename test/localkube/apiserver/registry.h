@@ -32,6 +32,7 @@ struct ResourceInfo {
   // CRDs: per-version schema (openAPIV3Schema) and printer columns.
   std::map<std::string, json> schemas;
   std::map<std::string, json> printer_columns;
+  json scale = json::object();  // the storage version's subresources.scale
 
   std::string group_resource() const { return group.empty() ? resource : resource + "." + group; }
   std::string api_version(const std::string& version) const { return group.empty() ? version : group + "/" + version; }

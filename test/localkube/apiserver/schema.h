@@ -1,6 +1,9 @@
 // CustomResource handling against a CRD's structural openAPIV3Schema, in the
-// order kube-apiserver applies it: defaults, pruning of unknown fields, then
-// validation with Kubernetes' field-error wording. Pure.
+// order kube-apiserver applies it: non-nullable nulls dropped, defaults
+// (nested ones inside defaulted or present parents), pruning of unknown
+// fields, then validation with Kubernetes' field-error wording: types,
+// int-or-string, enums, bounds, patterns, lengths, list-set and list-map
+// uniqueness. CEL rules (x-kubernetes-validations) are not evaluated. Pure.
 #pragma once
 
 #include <string>

@@ -4,7 +4,9 @@
 #include "test/localkube/controllers/job_controller.h"
 #include "test/localkube/controllers/local_path_provisioner.h"
 #include "test/localkube/controllers/node_lifecycle.h"
+#include "test/localkube/controllers/root_ca_publisher.h"
 #include "test/localkube/controllers/scheduler.h"
+#include "test/localkube/controllers/service_account_controller.h"
 #include "test/localkube/controllers/work_loop.h"
 #include "test/localkube/controllers/workload_controller.h"
 
@@ -25,6 +27,8 @@ void ClusterControllers::Start() {
   controllers_.push_back(std::make_unique<WorkloadController>(api_, clock_));
   controllers_.push_back(std::make_unique<JobController>(api_, clock_));
   controllers_.push_back(std::make_unique<NodeLifecycle>(api_, clock_, config_.node_monitor_grace));
+  controllers_.push_back(std::make_unique<ServiceAccountController>(api_));
+  if (!config_.root_ca_pem.empty()) controllers_.push_back(std::make_unique<RootCaPublisher>(api_, config_.root_ca_pem));
   for (auto& c : controllers_) {
     loops_.push_back(std::make_unique<WorkLoop>(api_, clock_, c.get()));
     loops_.back()->Start();

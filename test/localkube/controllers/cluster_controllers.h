@@ -1,7 +1,8 @@
 // The controllers localkube runs beside its API server, as
 // kube-controller-manager and kube-scheduler would: Endpoints and
 // EndpointSlices, the scheduler, the local-path provisioner, Deployments and
-// ReplicaSets, Jobs, and node lifecycle. Each runs on its own thread
+// ReplicaSets, Jobs, node lifecycle, ServiceAccounts and the root CA
+// publisher. Each runs on its own thread
 // (WorkLoop), woken by watches on the in-process Api and by Clock timers.
 #pragma once
 
@@ -20,6 +21,7 @@ class WorkLoop;
 struct ControllerConfig {
   std::string volumes_dir;                              // DIR/volumes
   Duration node_monitor_grace = std::chrono::seconds(40);
+  std::string root_ca_pem;  // published as kube-root-ca.crt; empty: no publisher
 };
 
 class ClusterControllers {

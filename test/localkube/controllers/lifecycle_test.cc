@@ -1,5 +1,5 @@
-// Jobs, Endpoints/EndpointSlices and node lifecycle against a real Api, time
-// driven by the FakeClock.
+// Jobs, Endpoints/EndpointSlices, node lifecycle and what every namespace is
+// given, against a real Api, time driven by the FakeClock.
 #include "test/localkube/apiserver/controllers.h"
 #include "test/localkube/controllers/cluster_controllers.h"
 #include "test/localkube/controllers/node_lifecycle.h"
@@ -10,8 +10,11 @@ namespace {
 
 using testing::ApiFixture;
 
+constexpr char kCaPem[] = "-----BEGIN CERTIFICATE-----\nlifecycle\n-----END CERTIFICATE-----\n";
+
 struct Cluster : ApiFixture {
-  explicit Cluster(Duration grace = std::chrono::seconds(40)) : controllers(&api, clock, {"", grace}), gc(&api) {
+  explicit Cluster(Duration grace = std::chrono::seconds(40))
+      : controllers(&api, clock, {"", grace, kCaPem}), gc(&api) {
     controllers.Start();
     gc.Start();
   }
@@ -212,6 +215,16 @@ TEST_CASE("heartbeats resuming lift the taints before any eviction") {
   c.controllers.Sync();
   CHECK(FindCondition(c.Get("nodes", "", "localkube-node-1"), "Ready").value("status", "") == "True");
   CHECK_FALSE(IsDeleting(c.Get("pods", "default", "p")));
+}
+
+TEST_CASE("a new namespace gets the root CA and keeps its default ServiceAccount") {
+  Cluster c;
+  c.Create("namespaces", "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "team"}}}});
+  c.controllers.Sync();
+  CHECK(c.Get("configmaps", "team", "kube-root-ca.crt")["data"] == json({{"ca.crt", kCaPem}}));
+  REQUIRE(c.api.Delete("serviceaccounts", "team", "default").ok());
+  c.controllers.Sync();
+  CHECK(c.Get("serviceaccounts", "team", "default").is_object());
 }
 
 }  // namespace

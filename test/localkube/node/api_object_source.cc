@@ -1,10 +1,9 @@
 #include "test/localkube/node/api_object_source.h"
 
+#include "test/localkube/apiserver/meta_util.h"
+
 namespace tusk::localkube {
 namespace {
-
-// The kubelet asks for a little over an hour, as Kubernetes' kubelet does.
-constexpr int64_t kTokenSeconds = 3607;
 
 StatusOr<nlohmann::json> GetObject(Api* api, const std::string& gr, const std::string& ns, const std::string& name) {
   auto got = api->Get(gr, ns, name);
@@ -53,14 +52,23 @@ StatusOr<std::string> ApiObjectSource::ClaimPath(const std::string& ns, const st
   return path;
 }
 
-StatusOr<std::string> ApiObjectSource::ServiceAccountToken(const std::string& ns, const std::string& service_account) {
-  const nlohmann::json request = {{"apiVersion", "authentication.k8s.io/v1"},
-                                  {"kind", "TokenRequest"},
-                                  {"spec", {{"expirationSeconds", kTokenSeconds}}}};
-  auto issued = api_->CreateToken(ns, service_account, request);
+StatusOr<IssuedToken> ApiObjectSource::RequestToken(const std::string& ns, const TokenRequestSpec& request) {
+  nlohmann::json spec = {{"expirationSeconds", request.expiration_seconds},
+                         {"boundObjectRef", {{"kind", "Pod"}, {"apiVersion", "v1"}, {"name", request.pod_name},
+                                             {"uid", request.pod_uid}}}};
+  if (!request.audiences.empty()) spec["audiences"] = request.audiences;
+  const nlohmann::json body = {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenRequest"}, {"spec", spec}};
+  auto issued = api_->CreateToken(ns, request.service_account, body, clock_.WallNow());
   if (!issued.ok()) return FromApiError(issued.error());
-  const std::string token = issued->value("/status/token"_json_pointer, std::string());
-  if (token.empty()) return InternalError("TokenRequest for " + ns + "/" + service_account + " returned no token");
+  const nlohmann::json& out = issued->object;
+  IssuedToken token;
+  token.token = out.value("/status/token"_json_pointer, std::string());
+  token.expiration_seconds = out.value("/spec/expirationSeconds"_json_pointer, int64_t{0});
+  auto expires = ParseRfc3339(out.value("/status/expirationTimestamp"_json_pointer, std::string()));
+  if (token.token.empty() || !expires || token.expiration_seconds <= 0) {
+    return InternalError("TokenRequest for " + ns + "/" + request.service_account + " returned no usable token");
+  }
+  token.expires = *expires;
   return token;
 }
 

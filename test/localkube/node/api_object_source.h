@@ -1,7 +1,8 @@
 // The kubelet's ObjectSource over the in-process Api: Secrets and
 // ConfigMaps as stored, a claim's host directory from its bound
 // PersistentVolume (spec.hostPath.path, as the local-path provisioner writes
-// it), and service-account tokens through the TokenRequest subresource.
+// it), and service-account tokens bound to their pod through the TokenRequest
+// subresource (the Kubelet keeps them until they need a refresh).
 #pragma once
 
 #include <string>
@@ -18,14 +19,16 @@ Status FromApiError(const ApiError& error);
 
 class ApiObjectSource final : public ObjectSource {
  public:
-  explicit ApiObjectSource(Api* api) : api_(api) {}
+  // `clock` is the time tokens are requested at.
+  ApiObjectSource(Api* api, Clock& clock) : api_(api), clock_(clock) {}
   StatusOr<nlohmann::json> GetSecret(const std::string& ns, const std::string& name) override;
   StatusOr<nlohmann::json> GetConfigMap(const std::string& ns, const std::string& name) override;
   StatusOr<std::string> ClaimPath(const std::string& ns, const std::string& claim) override;
-  StatusOr<std::string> ServiceAccountToken(const std::string& ns, const std::string& service_account) override;
+  StatusOr<IssuedToken> RequestToken(const std::string& ns, const TokenRequestSpec& request) override;
 
  private:
   Api* api_;
+  Clock& clock_;
 };
 
 }  // namespace tusk::localkube

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "test/localkube/controllers/root_ca_publisher.h"
 #include "test/localkube/net/ipam.h"
 
 namespace tusk::localkube::testing {
@@ -33,7 +34,9 @@ std::unique_ptr<TestCluster> MakeCluster(std::string* why, bool* skip, int nodes
     return nullptr;
   }
   auto t = std::make_unique<TestCluster>();
-  if (!t->api.Bootstrap().ok()) {
+  // What the root CA publisher would have put there: pods mount it.
+  if (!t->api.Bootstrap().ok() ||
+      !t->api.Create("configmaps", "default", RootCaConfigMap(kTestCaPem)).ok()) {
     *why = "cannot bootstrap the Api";
     return nullptr;
   }
@@ -52,7 +55,6 @@ std::unique_ptr<TestCluster> MakeCluster(std::string* why, bool* skip, int nodes
   config.dir = t->dir->path();
   config.nodes = nodes;
   config.api_port = t->loopback_api.port();
-  config.ca_pem = "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n";
   config.network = t->network;
   config.heartbeat_interval = std::chrono::milliseconds(500);
   auto cluster = LocalCluster::Start(&t->api, config);

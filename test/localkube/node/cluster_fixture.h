@@ -33,6 +33,8 @@ class LoopbackApi {
   std::thread thread_;
 };
 
+inline constexpr char kTestCaPem[] = "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n";
+
 struct TestCluster {
   TestCluster();
   ~TestCluster();  // the cluster goes first, before the Api it uses

@@ -27,7 +27,6 @@ StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(Api* api, const Loca
     kc.build_dir = config.build_dir;
     kc.kubernetes_service_host = cluster->network_->kubernetes_service_ip();
     kc.kubernetes_service_port = 443;
-    kc.ca_crt = config.ca_pem;
     auto agent = std::make_unique<NodeAgent>(api, cluster->clock_, cluster->network_->bridge(), cluster->objects_,
                                              cluster->probes_, std::move(nc));
     RETURN_IF_ERROR(agent->Start());

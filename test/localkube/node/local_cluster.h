@@ -22,7 +22,6 @@ struct LocalClusterConfig {
   std::string dir;        // DIR
   int nodes = 3;
   int api_port = 0;       // the API server's port on 127.0.0.1
-  std::string ca_pem;     // the cluster CA (pods' ca.crt)
   // Beyond the daemon's needs: tests running beside a real localkube use a
   // prefix and ranges of their own, and a short heartbeat.
   net::NetworkConfig network{"lk", "10.244.0.0/16", "10.96.0.0/16", "10.243.255.0/30"};
@@ -57,7 +56,7 @@ class LocalCluster {
                                 bool previous);
 
  private:
-  explicit LocalCluster(Api* api) : objects_(api) {}
+  explicit LocalCluster(Api* api) : objects_(api, clock_) {}
   StatusOr<NodeAgent*> Agent(const std::string& node) const;
   // The agent running the pod; NotFound when no node runs it.
   StatusOr<NodeAgent*> AgentOf(const std::string& ns, const std::string& pod) const;

@@ -14,7 +14,6 @@
 #include "common/base/files.h"
 #include "test/localkube/net/ipam.h"
 #include "test/localkube/node/cluster_fixture.h"
-#include "test/localkube/runtime/service_account.h"
 
 namespace tusk::localkube {
 namespace {
@@ -167,7 +166,7 @@ TEST_CASE("a Secret change appears in the mounted volume of a running pod", "[in
   CheckNothingLeft(std::move(t));
 }
 
-TEST_CASE("a pod gets a service-account token the API server accepts and its bound claim's directory", "[integration]") {
+TEST_CASE("a pod gets a token bound to it, the CA and its bound claim's directory", "[integration]") {
   CLUSTER_OR_SKIP(t);
   // A claim bound by hand, as the local-path provisioner binds one.
   const std::string volume_dir = t->dir->path() + "/volumes/pvc-1";
@@ -182,10 +181,11 @@ TEST_CASE("a pod gets a service-account token the API server accepts and its bou
   REQUIRE(claim.ok());
   json pod = Pod("sa", kNode1,
                  "echo written > /data/proof; echo token=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token); "
-                 "exec sleep 1000",
+                 "echo ca=$(head -1 /var/run/secrets/kubernetes.io/serviceaccount/ca.crt); exec sleep 1000",
                  {{"volumeMounts", json::array({{{"name", "data"}, {"mountPath", "/data"}}})}},
                  {{"volumes", json::array({{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "data"}}}}})}});
-  REQUIRE(t->api.Create("pods", "default", WithServiceAccountToken(pod, "abcde")).ok());
+  // Admission mounts the token volume.
+  REQUIRE(t->api.Create("pods", "default", pod).ok());
   // Unbound, the pod waits in ContainerCreating.
   json waiting = WaitPod(*t, "sa", [](const json& p) {
     return p.value("/status/containerStatuses/0/state/waiting/reason"_json_pointer, std::string()) == "ContainerCreating";
@@ -202,11 +202,17 @@ TEST_CASE("a pod gets a service-account token the API server accepts and its bou
   const std::string log = LogOf(*t, "sa");
   const size_t at = log.find("token=") + 6;
   const std::string token = log.substr(at, log.find('\n', at) - at);
+  CHECK(log.find("ca=-----BEGIN CERTIFICATE-----\n") != std::string::npos);
   auto claims = t->tokens.Verify(token, std::chrono::duration_cast<std::chrono::seconds>(
                                             std::chrono::system_clock::now().time_since_epoch()).count());
   REQUIRE(claims.has_value());
   CHECK(claims->ns == "default");
   CHECK(claims->name == "default");
+  REQUIRE(claims->pod.has_value());
+  CHECK(claims->pod->uid == Get(*t, "pods", "default", "sa")["metadata"].value("uid", ""));
+  auto user = t->api.AuthenticateToken(token, std::chrono::system_clock::now());
+  REQUIRE(user.has_value());
+  CHECK(user->name == "system:serviceaccount:default:default");
   CHECK(ReadFile(volume_dir + "/proof").value_or("") == "written\n");
   CheckNothingLeft(std::move(t));
 }

@@ -4,7 +4,10 @@
 
 namespace tusk::localkube {
 
-Kubelet::Kubelet(KubeletConfig config, WorkerDeps deps) : config_(std::move(config)), deps_(deps) {}
+Kubelet::Kubelet(KubeletConfig config, WorkerDeps deps)
+    : config_(std::move(config)),
+      tokens_(deps.objects, deps.clock),
+      deps_{deps.clock, tokens_, deps.network, deps.probes, deps.sink} {}
 
 Kubelet::~Kubelet() { KillAll(); }
 
@@ -29,6 +32,7 @@ Status Kubelet::DeletePod(const std::string& uid, std::optional<int64_t> grace_s
     pods_.erase(it);
   }
   worker->Stop(grace_seconds);
+  tokens_.ForgetPod(uid);
   return RemoveAll(worker->pod_dir());
 }
 
@@ -38,7 +42,10 @@ void Kubelet::KillAll() {
     std::lock_guard<std::mutex> lock(mu_);
     pods.swap(pods_);
   }
-  for (auto& [uid, worker] : pods) worker->Stop(0);
+  for (auto& [uid, worker] : pods) {
+    worker->Stop(0);
+    tokens_.ForgetPod(uid);
+  }
 }
 
 StatusOr<nlohmann::json> Kubelet::PodStatus(const std::string& uid) const {

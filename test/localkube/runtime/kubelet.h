@@ -1,5 +1,6 @@
 // The kubelet of one localkube node: runs the pods bound to it, reports
-// their status through a sink, serves their logs, and answers the fault
+// their status through a sink, serves their logs, keeps their
+// service-account tokens fresh (TokenManager), and answers the fault
 // commands. The API-server side (watching pods, writing pods/status) is
 // the integrator's: it calls SyncPod / DeletePod and implements
 // PodStatusSink and ObjectSource.
@@ -19,6 +20,7 @@
 #include "test/localkube/net/bridge_network.h"
 #include "test/localkube/net/service_routes.h"
 #include "test/localkube/runtime/pod_worker.h"
+#include "test/localkube/runtime/token_manager.h"
 
 namespace tusk::localkube {
 
@@ -57,6 +59,7 @@ class Kubelet {
 
  private:
   KubeletConfig config_;
+  TokenManager tokens_;  // over the given ObjectSource; what the pods read through
   WorkerDeps deps_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<PodWorker>> pods_;

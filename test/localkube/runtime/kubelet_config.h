@@ -18,7 +18,6 @@ struct KubeletConfig {
   // In-cluster clients find the API server through these.
   std::string kubernetes_service_host;
   int kubernetes_service_port = 443;
-  std::string ca_crt;
   Duration volume_refresh = std::chrono::seconds(1);
 };
 

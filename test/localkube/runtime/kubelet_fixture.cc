@@ -16,9 +16,9 @@ StatusOr<std::string> LockedObjects::ClaimPath(const std::string& ns, const std:
   std::lock_guard<std::mutex> lock(mu_);
   return map_.ClaimPath(ns, claim);
 }
-StatusOr<std::string> LockedObjects::ServiceAccountToken(const std::string& ns, const std::string& sa) {
+StatusOr<IssuedToken> LockedObjects::RequestToken(const std::string& ns, const TokenRequestSpec& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  return map_.ServiceAccountToken(ns, sa);
+  return map_.RequestToken(ns, request);
 }
 void LockedObjects::Update(const std::function<void(MapObjectSource&)>& fn) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -29,7 +29,7 @@ class LockedObjects final : public ObjectSource {
   StatusOr<nlohmann::json> GetSecret(const std::string& ns, const std::string& name) override;
   StatusOr<nlohmann::json> GetConfigMap(const std::string& ns, const std::string& name) override;
   StatusOr<std::string> ClaimPath(const std::string& ns, const std::string& claim) override;
-  StatusOr<std::string> ServiceAccountToken(const std::string& ns, const std::string& sa) override;
+  StatusOr<IssuedToken> RequestToken(const std::string& ns, const TokenRequestSpec& request) override;
   void Update(const std::function<void(MapObjectSource&)>& fn);
 
  private:

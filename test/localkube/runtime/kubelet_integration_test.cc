@@ -16,7 +16,7 @@
 #include "test/localkube/net/service_proxy.h"
 #include "test/localkube/runtime/kubelet_fixture.h"
 #include "test/localkube/runtime/probe_runner.h"
-#include "test/localkube/runtime/service_account.h"
+#include "test/localkube/apiserver/service_accounts.h"
 
 namespace tusk::localkube {
 namespace {
@@ -286,7 +286,7 @@ TEST_CASE("a Secret volume is replaced atomically in a running pod", "[integrati
 TEST_CASE("the service-account volume carries token, ca.crt and namespace", "[integration]") {
   NODE_OR_SKIP(node);
   node->objects().Update([](MapObjectSource& o) {
-    o.tokens["default/default"] = "tok-123";
+    o.tokens["default/default"] = {"tok-123", std::chrono::system_clock::now() + std::chrono::hours(1), 3600};
     o.config_maps["default/kube-root-ca.crt"] = {{"data", {{"ca.crt", "-----BEGIN CERTIFICATE-----\n"}}}};
   });
   json pod = WithServiceAccountToken(TestNode::Pod("sa", {"sleep", "1000"}), "abcde");

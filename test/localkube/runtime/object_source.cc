@@ -1,5 +1,7 @@
 #include "test/localkube/runtime/object_source.h"
 
+#include <tuple>
+
 namespace tusk::localkube {
 namespace {
 
@@ -22,8 +24,13 @@ StatusOr<nlohmann::json> MapObjectSource::GetConfigMap(const std::string& ns, co
 StatusOr<std::string> MapObjectSource::ClaimPath(const std::string& ns, const std::string& claim) {
   return Find(claims, "persistentvolumeclaim", ns, claim);
 }
-StatusOr<std::string> MapObjectSource::ServiceAccountToken(const std::string& ns, const std::string& sa) {
-  return Find(tokens, "serviceaccount", ns, sa);
+StatusOr<IssuedToken> MapObjectSource::RequestToken(const std::string& ns, const TokenRequestSpec& request) {
+  return Find(tokens, "serviceaccount", ns, request.service_account);
+}
+
+bool TokenRequestSpec::operator<(const TokenRequestSpec& o) const {
+  return std::tie(service_account, audiences, expiration_seconds, pod_name, pod_uid) <
+         std::tie(o.service_account, o.audiences, o.expiration_seconds, o.pod_name, o.pod_uid);
 }
 
 StatusOr<std::string> DecodeBase64(const std::string& text) {

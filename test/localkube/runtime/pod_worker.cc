@@ -154,8 +154,7 @@ Status PodWorker::SetUpSandbox() {
   for (const auto& c : spec_.init_containers) RETURN_IF_ERROR(MakeDirs(dir + "/logs/" + c.name));
   for (const auto& c : spec_.containers) RETURN_IF_ERROR(MakeDirs(dir + "/logs/" + c.name));
   if (!volumes_) {
-    ProjectionContext ctx{config_.ca_crt};
-    ASSIGN_OR_RETURN(PodVolumes v, PodVolumes::Prepare(dir, spec_, deps_.objects, ctx));
+    ASSIGN_OR_RETURN(PodVolumes v, PodVolumes::Prepare(dir, spec_, deps_.objects));
     volumes_ = std::move(v);
   }
   if (facts_.pod_ip.empty()) {
@@ -439,7 +438,8 @@ void PodWorker::Run() {
       for (auto& c : main_) RunProbes(*c);
     }
     if (deps_.clock.Now() >= next_refresh && volumes_) {
-      volumes_->Refresh(spec_, deps_.objects, ProjectionContext{config_.ca_crt}).status().IgnoreError();
+      // Also where a service-account token past 80% of its life is replaced.
+      volumes_->Refresh(spec_, deps_.objects).status().IgnoreError();
       next_refresh = deps_.clock.Now() + config_.volume_refresh;
     }
     Publish();

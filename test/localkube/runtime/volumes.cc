@@ -67,8 +67,7 @@ Status AddDownwardApi(const json& source, const PodSpec& pod, mode_t mode, std::
 
 }  // namespace
 
-StatusOr<std::vector<ProjectedFile>> ProjectVolume(const json& volume, const PodSpec& pod, ObjectSource& objects,
-                                                   const ProjectionContext& context) {
+StatusOr<std::vector<ProjectedFile>> ProjectVolume(const json& volume, const PodSpec& pod, ObjectSource& objects) {
   std::vector<ProjectedFile> files;
   try {
     if (volume.contains("secret") || volume.contains("configMap")) {
@@ -86,20 +85,17 @@ StatusOr<std::vector<ProjectedFile>> ProjectVolume(const json& volume, const Pod
         if (source.contains("secret")) {
           RETURN_IF_ERROR(AddObjectSource("secret", source["secret"], pod, objects, mode, &files).status());
         } else if (source.contains("configMap")) {
-          const json& cm = source["configMap"];
-          // The cluster CA bundle every namespace has; served from the
-          // kubelet's own copy when the API server does not keep the object.
-          if (cm.value("name", "") == "kube-root-ca.crt" && !context.ca_crt.empty() &&
-              !objects.GetConfigMap(pod.namespace_, "kube-root-ca.crt").ok()) {
-            files.push_back({"ca.crt", context.ca_crt, mode});
-            continue;
-          }
-          RETURN_IF_ERROR(AddObjectSource("configmap", cm, pod, objects, mode, &files).status());
+          RETURN_IF_ERROR(AddObjectSource("configmap", source["configMap"], pod, objects, mode, &files).status());
         } else if (source.contains("downwardAPI")) {
           RETURN_IF_ERROR(AddDownwardApi(source["downwardAPI"], pod, mode, &files));
         } else if (source.contains("serviceAccountToken")) {
-          ASSIGN_OR_RETURN(std::string token, objects.ServiceAccountToken(pod.namespace_, pod.service_account_name));
-          files.push_back({source["serviceAccountToken"].value("path", "token"), token, mode});
+          const json& sat = source["serviceAccountToken"];
+          TokenRequestSpec request{pod.service_account_name, {}, sat.value("expirationSeconds", int64_t{3600}),
+                                   pod.name, pod.uid};
+          if (!sat.value("audience", "").empty()) request.audiences.push_back(sat.value("audience", ""));
+          auto token = objects.RequestToken(pod.namespace_, request);
+          if (!token.ok()) return token.status().WithContext("service account token for " + pod.service_account_name);
+          files.push_back({sat.value("path", "token"), token->token, mode});
         }
       }
     }
@@ -109,8 +105,7 @@ StatusOr<std::vector<ProjectedFile>> ProjectVolume(const json& volume, const Pod
   return files;
 }
 
-StatusOr<PodVolumes> PodVolumes::Prepare(const std::string& pod_dir, const PodSpec& pod, ObjectSource& objects,
-                                         const ProjectionContext& context) {
+StatusOr<PodVolumes> PodVolumes::Prepare(const std::string& pod_dir, const PodSpec& pod, ObjectSource& objects) {
   PodVolumes out;
   out.pod_dir_ = pod_dir;
   for (const auto& v : pod.volumes) {
@@ -144,7 +139,7 @@ StatusOr<PodVolumes> PodVolumes::Prepare(const std::string& pod_dir, const PodSp
     } else if (IsProjected(v)) {
       prepared.projected = true;
       prepared.host_path = pod_dir + "/volumes/projected/" + name;
-      ASSIGN_OR_RETURN(auto files, ProjectVolume(v, pod, objects, context));
+      ASSIGN_OR_RETURN(auto files, ProjectVolume(v, pod, objects));
       std::optional<gid_t> group;
       if (pod.fs_group) group = static_cast<gid_t>(*pod.fs_group);
       RETURN_IF_ERROR(WriteAtomicDir(prepared.host_path, files, group).status());
@@ -156,14 +151,13 @@ StatusOr<PodVolumes> PodVolumes::Prepare(const std::string& pod_dir, const PodSp
   return out;
 }
 
-StatusOr<std::vector<std::string>> PodVolumes::Refresh(const PodSpec& pod, ObjectSource& objects,
-                                                       const ProjectionContext& context) {
+StatusOr<std::vector<std::string>> PodVolumes::Refresh(const PodSpec& pod, ObjectSource& objects) {
   std::vector<std::string> changed;
   for (const auto& v : pod.volumes) {
     const std::string name = v.value("name", "");
     auto it = volumes_.find(name);
     if (it == volumes_.end() || !it->second.projected) continue;
-    auto files = ProjectVolume(v, pod, objects, context);
+    auto files = ProjectVolume(v, pod, objects);
     // A source deleted after the pod started keeps its last content, as in
     // Kubernetes.
     if (!files.ok()) continue;

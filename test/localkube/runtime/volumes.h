@@ -20,15 +20,11 @@
 
 namespace tusk::localkube {
 
-// Facts a projected volume may need besides the API objects.
-struct ProjectionContext {
-  std::string ca_crt;  // the cluster CA for service-account volumes
-};
-
 // The files a secret / configMap / projected / downwardAPI volume holds now.
-// NotFound for a missing, non-optional source.
+// NotFound for a missing, non-optional source. A serviceAccountToken
+// source asks `objects` for a token bound to the pod.
 StatusOr<std::vector<ProjectedFile>> ProjectVolume(const nlohmann::json& volume, const PodSpec& pod,
-                                                   ObjectSource& objects, const ProjectionContext& context);
+                                                   ObjectSource& objects);
 
 struct PreparedVolume {
   std::string host_path;
@@ -38,13 +34,11 @@ struct PreparedVolume {
 class PodVolumes {
  public:
   // Creates or finds every volume's directory under `pod_dir`/volumes.
-  static StatusOr<PodVolumes> Prepare(const std::string& pod_dir, const PodSpec& pod, ObjectSource& objects,
-                                      const ProjectionContext& context);
+  static StatusOr<PodVolumes> Prepare(const std::string& pod_dir, const PodSpec& pod, ObjectSource& objects);
 
   // Rewrites projected volumes whose sources changed. Returns the names of
   // the volumes that changed.
-  StatusOr<std::vector<std::string>> Refresh(const PodSpec& pod, ObjectSource& objects,
-                                             const ProjectionContext& context);
+  StatusOr<std::vector<std::string>> Refresh(const PodSpec& pod, ObjectSource& objects);
 
   const PreparedVolume* Find(const std::string& name) const;
 
