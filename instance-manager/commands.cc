@@ -8,11 +8,13 @@
 
 #include "common/backup/commands.h"
 #include "common/backup/managed_archiver.h"
+#include "common/base/clock.h"
 #include "common/base/signals.h"
 #include "common/log/log.h"
 #include "common/pg/connection.h"
 #include "instance-manager/archive_status.h"
 #include "instance-manager/bootstrap.h"
+#include "instance-manager/certificates.h"
 #include "instance-manager/grpc_service.h"
 #include "instance-manager/http_server.h"
 #include "instance-manager/manager.h"
@@ -57,7 +59,8 @@ int InitCommand(const std::vector<std::string>& args) {
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
   ProcessPgTools tools(o, &registry);
-  return Finish(RunInit(o, tools, LoggerFor(o)), LoggerFor(o));
+  RealClock clock;
+  return Finish(RunInit(o, tools, clock, LoggerFor(o)), LoggerFor(o));
 }
 
 int JoinCommand(const std::vector<std::string>& args) {
@@ -66,7 +69,8 @@ int JoinCommand(const std::vector<std::string>& args) {
   if (!Setup(args, &o, &rc)) return rc;
   ChildRegistry registry;
   ProcessPgTools tools(o, &registry);
-  return Finish(RunJoin(o, tools, LoggerFor(o)), LoggerFor(o));
+  RealClock clock;
+  return Finish(RunJoin(o, tools, clock, LoggerFor(o)), LoggerFor(o));
 }
 
 int StatusCommand(const std::vector<std::string>& args) {
@@ -93,17 +97,21 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!Setup(args, &o, &rc)) return rc;
   log::Logger logger = LoggerFor(o);
   if (!signals.ok()) return Finish(signals.status(), logger);
-  auto desired = FileDesiredState::Open(o.cluster_file);
-  if (!desired.ok()) return Finish(desired.status(), logger);
   ChildRegistry registry;
+  ProcessPgTools tools(o, &registry);
+  // Again on every start: the certificates dir is an emptyDir, and the
+  // secrets may have been rotated since init.
+  if (Status st = InstallCertificates(o, tools); !st.ok()) return Finish(st, logger);
+  // Outlives the desired-state source, whose informer waits on it.
   RealClock clock;
+  auto desired = OpenDesiredState(o, clock);
+  if (!desired.ok()) return Finish(desired.status(), logger);
   ChildPostmaster postmaster(
       ChildPostmaster::Config{o.bin_dir + "/postgres", o.pgdata,
                               o.drop_privileges() ? std::optional<uid_t>(o.postgres_uid) : std::nullopt,
                               o.drop_privileges() ? std::optional<gid_t>(o.postgres_gid) : std::nullopt},
       &registry);
   SqlPostgresControl postgres(o.LocalConninfo());
-  ProcessPgTools tools(o, &registry);
   InstanceManager manager(o, std::move(*desired), {&clock, &postmaster, &postgres, &tools, &registry}, logger);
   // The archiver starts before the servers that report its status.
   std::optional<backup::ArchiverService::Owner> socket_owner;

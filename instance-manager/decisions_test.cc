@@ -1,5 +1,7 @@
 // Pure pieces of tusk-instance: status parsing, metrics,
 // log records, flags, bootstrap SQL, postgres's complaints.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "instance-manager/bootstrap.h"
@@ -113,16 +115,120 @@ TEST_CASE("flags: defaults, values, peers and refusals") {
   CHECK_FALSE(ParseOptions({"stray"}).ok());
 }
 
+namespace {
+
+api::ClusterSpec DefaultedSpec(const char* text) {
+  auto c = api::ClusterFromJson(nlohmann::json::parse(text));
+  REQUIRE(c.ok());
+  api::ApplyDefaults(&*c);
+  return c->spec;
+}
+
+}  // namespace
+
+TEST_CASE("flags: in a pod the Cluster comes from the API server, passwords from the mounted secrets") {
+  ::setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+  ::setenv("CLUSTER_NAME", "pg", 1);
+  ::setenv("NAMESPACE", "db", 1);
+  auto pod = ParseOptions({"--pod-name", "pg-1"});
+  auto file = ParseOptions({"--cluster-file", "pg.json"});
+  ::unsetenv("KUBERNETES_SERVICE_HOST");
+  ::unsetenv("CLUSTER_NAME");
+  ::unsetenv("NAMESPACE");
+  REQUIRE(pod.ok());
+  CHECK(pod->api_server);
+  CHECK(pod->cluster_name == "pg");
+  CHECK(pod->namespace_ == "db");
+  CHECK(pod->pgdata == "/var/lib/postgresql/data/pgdata");
+  CHECK(pod->app_password_file == "/etc/tusk/app/password");
+  CHECK(pod->superuser_password_file == "/etc/tusk/superuser/password");
+  CHECK(pod->certificates_source == "/etc/tusk/certificates");
+  CHECK(pod->certificates_dir == "/controller/certificates");
+  // A file wins, even in a pod; then no secret is assumed.
+  REQUIRE(file.ok());
+  CHECK_FALSE(file->api_server);
+  CHECK(file->app_password_file.empty());
+
+  auto kube = ParseOptions({"--kubeconfig", "/lk/kubeconfig", "--cluster-name", "pg", "--namespace", "x"});
+  REQUIRE(kube.ok());
+  CHECK(kube->api_server);
+  CHECK(kube->namespace_ == "x");
+  auto bare = ParseOptions({});
+  REQUIRE(bare.ok());
+  CHECK_FALSE(bare->api_server);
+}
+
 TEST_CASE("bootstrap SQL creates the roles and database, quoting passwords") {
-  Options o;
-  o.app_database = "app";
-  o.app_owner = "app";
-  std::string sql = BootstrapSql(o, "it's", "");
-  CHECK_THAT(sql, Catch::Contains("ALTER ROLE postgres PASSWORD 'it''s';"));
-  CHECK_THAT(sql, Catch::Contains("CREATE ROLE streaming_replica LOGIN REPLICATION;"));
+  api::ClusterSpec spec = DefaultedSpec(R"({"metadata":{"name":"pg"},"spec":{"enableSuperuserAccess":true}})");
+  auto steps = BootstrapSteps(spec, "it's", "");
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].database == "postgres");
+  const std::string& sql = steps[0].sql;
+  CHECK_THAT(sql, Catch::Contains("ALTER ROLE postgres PASSWORD 'it''s';\n\n"));
+  CHECK_THAT(sql, Catch::Contains("CREATE ROLE streaming_replica LOGIN REPLICATION;\n\n"));
   CHECK_THAT(sql, Catch::Contains("pg_read_binary_file(text, bigint, bigint, boolean) TO streaming_replica"));
   CHECK_THAT(sql, Catch::Contains("CREATE ROLE \"app\" LOGIN PASSWORD NULL;"));
   CHECK_THAT(sql, Catch::Contains("CREATE DATABASE \"app\" OWNER \"app\";"));
+
+  // Without enableSuperuserAccess (the default) postgres has no password.
+  auto locked = BootstrapSteps(DefaultedSpec(R"({"metadata":{"name":"pg"}})"), "it's", "s3cret");
+  CHECK_THAT(locked[0].sql, Catch::Contains("ALTER ROLE postgres PASSWORD NULL;"));
+  CHECK_THAT(locked[0].sql, Catch::Contains("CREATE ROLE \"app\" LOGIN PASSWORD 's3cret';"));
+}
+
+TEST_CASE("bootstrap SQL runs the post-init SQL where and when CloudNativePG does") {
+  api::ClusterSpec spec = DefaultedSpec(R"J({"metadata":{"name":"pg"},"spec":{"bootstrap":{"initdb":{
+      "database": "shop", "owner": "sh\"op",
+      "postInitSQL": ["CREATE ROLE auditor"],
+      "postInitTemplateSQL": ["CREATE EXTENSION pg_trgm;"],
+      "postInitApplicationSQL": ["CREATE TABLE orders (id int)", "  "]}}}})J");
+  auto steps = BootstrapSteps(spec, "", "pw");
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[0].database == "postgres");
+  CHECK_THAT(steps[0].sql, Catch::Contains("CREATE ROLE \"sh\"\"op\" LOGIN PASSWORD 'pw';\n\nCREATE ROLE auditor;\n\n"));
+  CHECK_THAT(steps[0].sql, !Catch::Contains("CREATE DATABASE"));
+  // The template first: the application database is copied from it.
+  CHECK(steps[1].database == "template1");
+  CHECK(steps[1].sql == "CREATE EXTENSION pg_trgm;\n\n");
+  CHECK(steps[2].database == "postgres");
+  CHECK(steps[2].sql == "CREATE DATABASE \"shop\" OWNER \"sh\"\"op\";\n\n");
+  CHECK(steps[3].database == "shop");
+  CHECK(steps[3].sql == "CREATE TABLE orders (id int);\n\n");
+}
+
+TEST_CASE("initdb flags follow spec.bootstrap.initdb") {
+  auto args = InitdbArgs(DefaultedSpec(R"({"metadata":{"name":"pg"}})"), "/d");
+  auto has = [&](const std::string& a) { return std::find(args.begin(), args.end(), a) != args.end(); };
+  CHECK(args[0] == "-D");
+  CHECK(args[1] == "/d");
+  CHECK(has("--encoding=UTF8"));
+  CHECK(has("--lc-collate=C"));
+  CHECK(has("--lc-ctype=C"));
+  CHECK_FALSE(has("--data-checksums"));  // dataChecksums is off unless asked for
+
+  args = InitdbArgs(DefaultedSpec(R"({"metadata":{"name":"pg"},"spec":{"bootstrap":{"initdb":{
+      "encoding": "LATIN1", "locale": "en_US.UTF-8", "localeCollate": "de_DE.UTF-8",
+      "dataChecksums": true, "walSegmentSize": 32}}}})"), "/d");
+  CHECK(has("--encoding=LATIN1"));
+  CHECK(has("--locale=en_US.UTF-8"));
+  CHECK(has("--lc-collate=de_DE.UTF-8"));
+  CHECK(has("--data-checksums"));
+  CHECK(has("--wal-segsize=32"));
+  // --locale comes first so the explicit categories win.
+  CHECK(std::find(args.begin(), args.end(), "--locale=en_US.UTF-8") <
+        std::find(args.begin(), args.end(), "--lc-collate=de_DE.UTF-8"));
+
+  // The deprecated options list replaces the explicit fields.
+  args = InitdbArgs(DefaultedSpec(R"({"metadata":{"name":"pg"},"spec":{"bootstrap":{"initdb":{
+      "options": ["--locale=sv_SE.UTF-8"], "encoding": "LATIN1"}}}})"), "/d");
+  CHECK(has("--locale=sv_SE.UTF-8"));
+  CHECK_FALSE(has("--encoding=LATIN1"));
+}
+
+TEST_CASE("the staging directory sits beside PGDATA whatever the spelling") {
+  CHECK(StagingDir("/var/lib/postgresql/data/pgdata") == "/var/lib/postgresql/data/pgdata.tusk-bootstrap");
+  CHECK(StagingDir("/var/lib/postgresql/data/pgdata/") == "/var/lib/postgresql/data/pgdata.tusk-bootstrap");
+  CHECK(StagingDir("/tmp//pg1/.") == "/tmp/pg1.tusk-bootstrap");
 }
 
 TEST_CASE("pg_controldata output and postgres's complaints are parsed") {

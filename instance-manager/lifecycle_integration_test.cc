@@ -182,6 +182,28 @@ TEST_CASE("a bad parameter value is refused and postgres keeps its last good con
   CHECK(Eventually([&] { return p.pg->SqlScalar("SHOW work_mem") == "16MB"; }, 30s));
   CHECK(Eventually([&] { return p.pg->GetStatus().config_error().empty(); }, 10s));
 
+  // A number where the CRD wants a string is refused as the API server
+  // refuses it; the file's other fields are not half-applied.
+  p.cluster->Update([](nlohmann::json& c) {
+    c["spec"]["postgresql"]["parameters"]["work_mem"] = 32;
+    c["spec"]["postgresql"]["parameters"]["maintenance_work_mem"] = "128MB";
+  });
+  REQUIRE(Eventually([&] { return !(error = p.pg->GetStatus().config_error()).empty(); }, 30s));
+  CHECK_THAT(error, Catch::Contains("spec.postgresql.parameters.work_mem"));
+  CHECK_THAT(error, Catch::Contains("must be of type string"));
+  CHECK(p.pg->SqlScalar("SHOW work_mem") == "16MB");
+  CHECK(p.pg->SqlScalar("SHOW maintenance_work_mem") == "64MB");
+  // It stays reported over later passes (every 2 s), though the last good
+  // configuration is still the one in effect.
+  const int64_t seen = p.pg->GetStatus().reported_unix_ms();
+  REQUIRE(Eventually([&] { return p.pg->GetStatus().reported_unix_ms() > seen + 2500; }, 30s));
+  CHECK_THAT(p.pg->GetStatus().config_error(), Catch::Contains("must be of type string"));
+  p.cluster->Update([](nlohmann::json& c) {
+    c["spec"]["postgresql"]["parameters"]["work_mem"] = "16MB";
+    c["spec"]["postgresql"]["parameters"].erase("maintenance_work_mem");
+  });
+  CHECK(Eventually([&] { return p.pg->GetStatus().config_error().empty(); }, 30s));
+
   // A parameter the operator owns is refused the same way.
   p.cluster->Update([](nlohmann::json& c) { c["spec"]["postgresql"]["parameters"]["port"] = "6543"; });
   REQUIRE(Eventually([&] { return !(error = p.pg->GetStatus().config_error()).empty(); }, 30s));

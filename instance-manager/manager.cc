@@ -76,9 +76,11 @@ void InstanceManager::ReadCluster() {
   auto c = desired_->Read();
   if (!c.ok()) {
     logger_.Error("cannot read the desired state; keeping the last one", {{"error", c.status().message()}});
+    read_error_ = c.status().message();
     UpdateView([&](v1::InstanceStatus* v) { v->set_config_error(c.status().message()); });
     return;
   }
+  read_error_.clear();
   cluster_ = *c;
   have_cluster_ = true;
   UpdateView([&](v1::InstanceStatus* v) {
@@ -152,9 +154,10 @@ void InstanceManager::RenderDesired() {
     return;
   }
   if (rendered->hash == applied_hash_) {
-    // What the Cluster asks is in effect (again): no error to report.
+    // What the Cluster asks is in effect (again): no error to report, unless
+    // the Cluster could not be read and the last one is what is in effect.
     refused_error_.clear();
-    UpdateView([](v1::InstanceStatus* v) { v->clear_config_error(); });
+    if (read_error_.empty()) UpdateView([](v1::InstanceStatus* v) { v->clear_config_error(); });
   }
   desired_config_ = std::move(*rendered);
 }
@@ -272,7 +275,7 @@ void InstanceManager::ApplyStep(const Decision& d) {
       applied_hash_ = desired_config_->hash;
       refused_error_.clear();
       UpdateView([&](v1::InstanceStatus* v) {
-        v->set_config_hash(applied_hash_);
+        v->set_config_hash(desired_config_->spec_hash);
         v->clear_config_error();
       });
       logger_.Info("configuration applied", {{"hash", applied_hash_}});

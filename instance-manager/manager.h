@@ -129,6 +129,7 @@ class InstanceManager {
   // Configuration: what the Cluster asks for now, and what postgres has.
   std::optional<pg::RenderedConfig> desired_config_;
   std::string applied_hash_, refused_hash_, checked_hash_, refused_error_;
+  std::string read_error_;  // why the last Read() failed; empty when it worked
   std::optional<pg::RenderedConfig> checking_;  // the candidate on the worker
   bool slots_dirty_ = true;
   bool standby_needs_restart_ = false;

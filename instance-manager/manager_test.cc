@@ -18,15 +18,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Built as the sources build it, so CloudNativePG's defaults (HA slots,
+// shutdown timeouts) are those of api::ApplyDefaults.
 pg::ClusterView TwoInstances(const std::string& current, const std::string& target) {
-  pg::ClusterView v;
-  v.name = "pg";
-  v.namespace_name = "default";
-  v.instances = 2;
-  v.instance_names = {"pg-1", "pg-2"};
-  v.current_primary = current;
-  v.target_primary = target;
-  return v;
+  nlohmann::json doc = {{"metadata", {{"name", "pg"}, {"namespace", "default"}}},
+                        {"spec", {{"instances", 2}, {"storage", {{"size", "1Gi"}}}}},
+                        {"status", {{"instanceNames", {"pg-1", "pg-2"}}}}};
+  if (!current.empty()) doc["status"]["currentPrimary"] = current;
+  if (!target.empty()) doc["status"]["targetPrimary"] = target;
+  auto cluster = ClusterFromDocument(doc);
+  REQUIRE(cluster.ok());
+  auto view = pg::MakeClusterView(*cluster);
+  REQUIRE(view.ok());
+  return *view;
 }
 
 // One manager over fakes, running on its own thread.

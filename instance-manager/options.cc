@@ -11,13 +11,19 @@ namespace tusk::instance {
 const char kFlagsHelp[] = R"(Flags (defaults are the in-pod ones):
   --pgdata DIR              data directory ($PGDATA)
   --pod-name NAME           this instance ($POD_NAME)
-  --cluster-file FILE       desired state: the Cluster object as JSON, re-read on change
+  --cluster-file FILE       desired state: the Cluster object as JSON, re-read on change;
+                            without it the Cluster is watched on the API server
+  --cluster-name NAME       the Cluster to watch ($CLUSTER_NAME)
+  --namespace NS            its namespace ($NAMESPACE)
+  --kubeconfig FILE         API server access (default: the pod's ServiceAccount)
   --bin-dir DIR             PostgreSQL binaries (/usr/lib/postgresql/15/bin)
   --port N                  postgres port ($PGPORT, 5432)
   --listen-addresses A      postgres listen_addresses (*)
   --socket-dir DIR          unix socket directory (/controller/run)
   --log-dir DIR             where postgres's log pipes live (/controller/log)
-  --certificates-dir DIR    TLS material (/controller/certificates)
+  --certificates-dir DIR    TLS material postgres reads (/controller/certificates)
+  --certificates-source DIR the mounted certificate secrets, copied into the above
+                            with mode 0600 (/etc/tusk/certificates; "" = no copy)
   --replication-auth M      cert (default) or loopback-trust (tests only)
   --archive-command CMD     archive_command; empty leaves archive_mode off
   --restore-command CMD     restore_command for standbys
@@ -25,7 +31,10 @@ const char kFlagsHelp[] = R"(Flags (defaults are the in-pod ones):
   --http-address A:P        debug HTTP (0.0.0.0:8000)
   --postgres-user USER      OS user for postgres when running as root (postgres)
   --peer NAME=HOST:PORT     address of another instance (repeatable)
-  --app-database, --app-owner, --app-password-file, --superuser-password-file  (init)
+  --app-password-file FILE  init: the application owner's password (in a pod:
+                            /etc/tusk/app/password)
+  --superuser-password-file FILE  init, with enableSuperuserAccess: postgres's password
+                            (in a pod: /etc/tusk/superuser/password)
   --log-level, --log-format
 )";
 
@@ -69,10 +78,16 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   if (const char* e = std::getenv("PGPORT")) {
     ASSIGN_OR_RETURN(o.port, ParseInt("PGPORT", e));
   }
+  if (const char* e = std::getenv("CLUSTER_NAME")) o.cluster_name = e;
+  if (const char* e = std::getenv("NAMESPACE")) o.namespace_ = e;
   std::map<std::string, std::string*> strings = {
       {"pgdata", &o.pgdata},
       {"pod-name", &o.pod_name},
       {"cluster-file", &o.cluster_file},
+      {"cluster-name", &o.cluster_name},
+      {"namespace", &o.namespace_},
+      {"kubeconfig", &o.kubeconfig},
+      {"certificates-source", &o.certificates_source},
       {"bin-dir", &o.bin_dir},
       {"listen-addresses", &o.listen_addresses},
       {"socket-dir", &o.socket_dir},
@@ -85,8 +100,6 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       {"log-level", &o.log_level},
       {"log-format", &o.log_format},
       {"postgres-user", &o.postgres_user},
-      {"app-database", &o.app_database},
-      {"app-owner", &o.app_owner},
       {"app-password-file", &o.app_password_file},
       {"superuser-password-file", &o.superuser_password_file},
   };
@@ -119,6 +132,14 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       ASSIGN_OR_RETURN(o.peers[value.substr(0, eq)], ParseHostPort(name, value.substr(eq + 1)));
     } else {
       return InvalidArgumentError("unknown flag --" + name + " (see --help)");
+    }
+  }
+  const char* service_host = std::getenv("KUBERNETES_SERVICE_HOST");
+  o.api_server = o.cluster_file.empty() && (!o.kubeconfig.empty() || (service_host && *service_host));
+  if (o.api_server) {
+    if (o.app_password_file.empty()) o.app_password_file = std::string(op::specs::kAppSecretMount) + "/password";
+    if (o.superuser_password_file.empty()) {
+      o.superuser_password_file = std::string(op::specs::kSuperuserSecretMount) + "/password";
     }
   }
   if (::geteuid() == 0) {

@@ -11,6 +11,7 @@
 
 #include "common/base/status.h"
 #include "common/pg/config_render.h"
+#include "operator/specs/specs.h"
 
 namespace tusk::instance {
 
@@ -20,15 +21,26 @@ struct HostPort {
 };
 
 struct Options {
-  std::string pgdata = "/var/lib/postgresql/data/pgdata";
+  std::string pgdata = op::specs::kPgData;
   std::string pod_name;
-  std::string cluster_file;  // desired state: a Cluster object as JSON
+  // Desired state: a Cluster object as JSON in a file, or the Cluster
+  // `cluster_name` in `namespace_` on the API server (see api_server).
+  std::string cluster_file;
+  std::string cluster_name;
+  std::string namespace_;
+  std::string kubeconfig;  // empty in a pod: the ServiceAccount's in-cluster config
+  // True when the Cluster comes from the API server: no --cluster-file, and
+  // --kubeconfig given or KUBERNETES_SERVICE_HOST set (as in every pod).
+  bool api_server = false;
   std::string bin_dir = "/usr/lib/postgresql/15/bin";
   int port = 5432;
   std::string listen_addresses = "*";
   std::string socket_dir = "/controller/run";
   std::string log_dir = "/controller/log";
   std::string certificates_dir = "/controller/certificates";
+  // The certificate secrets as mounted (read-only, group-readable), copied
+  // into certificates_dir for postgres; empty: certificates_dir is ready.
+  std::string certificates_source = op::specs::kCertificatesSource;
   pg::ReplicationAuth replication_auth = pg::ReplicationAuth::kCertificate;
   std::string archive_command;
   std::string restore_command;
@@ -45,9 +57,9 @@ struct Options {
   // How to reach other instances; unknown ones go through <cluster>-rw:5432.
   std::map<std::string, HostPort> peers;
 
-  // init
-  std::string app_database = "app";
-  std::string app_owner = "app";
+  // init: the application owner's password, and postgres's when the
+  // Cluster enables superuser access. With the API server they default to
+  // the mounted secrets (/etc/tusk/app/password, /etc/tusk/superuser/password).
   std::string app_password_file;
   std::string superuser_password_file;
 
@@ -58,7 +70,9 @@ struct Options {
 };
 
 // Parses "--name=value" / "--name value" flags after the command name.
-// Environment: PGDATA, POD_NAME, PGPORT fill the defaults.
+// Environment (what the operator's pods set): PGDATA, POD_NAME, PGPORT,
+// CLUSTER_NAME, NAMESPACE fill the defaults; KUBERNETES_SERVICE_HOST means
+// "in a pod".
 StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
 
 extern const char kFlagsHelp[];

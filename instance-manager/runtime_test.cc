@@ -1,7 +1,8 @@
 // tusk-instance's runtime pieces with real processes and files but no
-// postgres: the PID-1 reaper's ownership rule, the desired-state file
-// watch, the status hub.
+// postgres: the PID-1 reaper's ownership rule, the certificate copy, the
+// desired-state file watch, the status hub.
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/base/files.h"
+#include "instance-manager/certificates.h"
 #include "instance-manager/child_reaper.h"
 #include "instance-manager/desired_state.h"
 #include "instance-manager/status_hub.h"
@@ -64,18 +66,56 @@ TEST_CASE("the reaper leaves owned children's exit statuses to their owners") {
   CHECK(registry.ReapOrphans() == 0);
 }
 
+TEST_CASE("certificates are copied from the mounted secrets with mode 0600") {
+  auto dir = TempDir::Make("tusk-certs");
+  REQUIRE(dir.ok());
+  Options o;
+  o.certificates_source = dir->Sub("mounted");
+  o.certificates_dir = dir->Sub("controller/certificates");
+  REQUIRE(MakeDirs(o.certificates_source, 0755).ok());
+  for (const char* name : kCertificateFiles) {
+    REQUIRE(WriteFile(o.certificates_source + "/" + name, std::string("pem of ") + name, 0644).ok());
+  }
+  ChildRegistry registry;
+  ProcessPgTools tools(o, &registry);
+  REQUIRE(InstallCertificates(o, tools).ok());
+  for (const char* name : kCertificateFiles) {
+    const std::string copy = o.certificates_dir + "/" + name;
+    CHECK(*ReadFile(copy) == std::string("pem of ") + name);
+    struct stat st {};
+    REQUIRE(::stat(copy.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);  // postgres refuses a key others can read
+  }
+  // A rotated secret is picked up on the next copy.
+  REQUIRE(WriteFile(o.certificates_source + "/server.crt", "rotated", 0644).ok());
+  REQUIRE(InstallCertificates(o, tools).ok());
+  CHECK(*ReadFile(o.certificates_dir + "/server.crt") == "rotated");
+
+  REQUIRE(RemoveAll(o.certificates_source + "/client-ca.crt").ok());
+  Status missing = InstallCertificates(o, tools);
+  CHECK(missing.code() == StatusCode::kNotFound);
+  CHECK_THAT(missing.message(), Catch::Contains("client-ca.crt"));
+  CHECK_THAT(missing.message(), Catch::Contains("--certificates-source"));
+
+  // Without certificate authentication there is nothing to copy.
+  o.replication_auth = pg::ReplicationAuth::kLoopbackTrust;
+  o.certificates_dir = dir->Sub("unused");
+  CHECK(InstallCertificates(o, tools).ok());
+  CHECK_FALSE(PathExists(o.certificates_dir));
+}
+
 TEST_CASE("the desired-state file is re-read when replaced") {
   auto dir = TempDir::Make("tusk-desired");
   REQUIRE(dir.ok());
   const std::string path = dir->Sub("cluster.json");
-  REQUIRE(WriteFileAtomic(path, R"({"kind":"Cluster","metadata":{"name":"pg"},"status":{"currentPrimary":"pg-1"}})").ok());
+  REQUIRE(WriteFileAtomic(path, R"({"kind":"Cluster","metadata":{"name":"pg"},"spec":{"storage":{"size":"1Gi"}},"status":{"currentPrimary":"pg-1"}})").ok());
   auto source = FileDesiredState::Open(path);
   REQUIRE(source.ok());
   auto v = (*source)->Read();
   REQUIRE(v.ok());
   CHECK(v->current_primary == "pg-1");
 
-  REQUIRE(WriteFileAtomic(path, R"({"kind":"Cluster","metadata":{"name":"pg"},"status":{"currentPrimary":"pg-2"}})").ok());
+  REQUIRE(WriteFileAtomic(path, R"({"kind":"Cluster","metadata":{"name":"pg"},"spec":{"storage":{"size":"1Gi"}},"status":{"currentPrimary":"pg-2"}})").ok());
   pollfd p{(*source)->fd(), POLLIN, 0};
   REQUIRE(::poll(&p, 1, 5000) == 1);
   CHECK((*source)->Drain());

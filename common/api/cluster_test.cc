@@ -70,6 +70,26 @@ TEST_CASE("A wrongly typed field is rejected naming the field") {
   CHECK_THAT(c.status().message(), Catch::Contains("integer"));
 }
 
+TEST_CASE("A numeric parameter is refused, as the API server refuses it") {
+  // The CRD types parameters as strings: a file must say "200", not 200.
+  Json doc = Manifest();
+  doc["spec"]["postgresql"]["parameters"]["max_connections"] = 200;
+  auto c = ClusterFromJson(doc);
+  REQUIRE_FALSE(c.ok());
+  CHECK_THAT(c.status().message(), Catch::Contains("spec.postgresql.parameters.max_connections"));
+  CHECK_THAT(c.status().message(), Catch::Contains("must be of type string"));
+  doc["spec"]["postgresql"]["parameters"]["max_connections"] = true;
+  CHECK_FALSE(ClusterFromJson(doc).ok());
+}
+
+TEST_CASE("A document of another kind is not read as a Cluster") {
+  auto c = ClusterFromJson(Json::parse(R"({"kind":"Pod","metadata":{"name":"pg-1"}})"));
+  REQUIRE_FALSE(c.ok());
+  CHECK_THAT(c.status().message(), Catch::Contains("expected kind Cluster"));
+  // A hand-written file may leave the kind out.
+  CHECK(ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"}})")).ok());
+}
+
 TEST_CASE("Defaults follow the CloudNativePG CRD and webhook") {
   auto c = ClusterFromJson(Json::parse(R"({"metadata":{"name":"pg"},"spec":{"instances":1,"storage":{"size":"1Gi"}}})"));
   REQUIRE(c.ok());

@@ -61,6 +61,11 @@ struct ObjectMeta {
 template <typename T>
 StatusOr<T> ParseResource(const Json& doc) {
   if (!doc.is_object()) return InvalidArgumentError(std::string(T::kKind) + ": expected a JSON object");
+  // A document of another kind would read as an empty resource, every
+  // field unset; "kind" may be absent (a hand-written file, a test).
+  if (auto kind = doc.find("kind"); kind != doc.end() && *kind != T::kKind) {
+    return InvalidArgumentError(std::string("expected kind ") + T::kKind + ", got " + kind->dump());
+  }
   T out;
   out.raw = doc;
   FieldReader reader(doc);

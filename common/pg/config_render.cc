@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <regex>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 namespace tusk::pg {
 namespace {
@@ -79,15 +82,6 @@ std::string Sha256Hex(const std::string& data) {
   return out;
 }
 
-std::string QuoteStandbyName(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string RenderConfFile(const std::string& header, const std::map<std::string, std::string>& params) {
   std::string out = header;
   for (const auto& [k, v] : params) out += k + " = " + QuoteConfValue(v) + "\n";
@@ -120,6 +114,15 @@ std::string PreloadLibraries(const ClusterView& cluster) {
 }
 
 }  // namespace
+
+std::string QuoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 std::string QuoteConfValue(const std::string& value) {
   std::string out = "'";
@@ -160,18 +163,19 @@ std::string SynchronousStandbyNames(const ClusterView& cluster, const std::strin
     (healthy.empty() || healthy.count(n) ? healthy_standbys : other_standbys).push_back(n);
   }
   std::vector<std::string> pods;
-  int number = sync.number;
+  int64_t number = sync.number;
   if (sync.data_durability == "preferred") {
     pods = healthy_standbys;
     if (pods.empty()) return "";
-    number = std::min<int>(number, static_cast<int>(pods.size()));
+    number = std::min<int64_t>(number, static_cast<int64_t>(pods.size()));
   } else {
     pods = healthy_standbys;
     pods.insert(pods.end(), other_standbys.begin(), other_standbys.end());
     if (!primary.empty()) pods.push_back(primary);
   }
-  if (sync.max_standby_names_from_cluster && static_cast<int>(pods.size()) > *sync.max_standby_names_from_cluster) {
-    pods.resize(std::max(0, *sync.max_standby_names_from_cluster));
+  if (sync.max_standby_names_from_cluster &&
+      static_cast<int64_t>(pods.size()) > *sync.max_standby_names_from_cluster) {
+    pods.resize(static_cast<size_t>(std::max<int64_t>(0, *sync.max_standby_names_from_cluster)));
   }
   std::vector<std::string> all = sync.standby_names_pre;
   all.insert(all.end(), pods.begin(), pods.end());
@@ -179,7 +183,7 @@ std::string SynchronousStandbyNames(const ClusterView& cluster, const std::strin
   if (all.empty()) all.push_back(cluster.name + "-placeholder");
   std::string method = sync.method == "first" ? "FIRST" : "ANY";
   std::string out = method + " " + std::to_string(number) + " (";
-  for (size_t i = 0; i < all.size(); ++i) out += (i ? ", " : "") + QuoteStandbyName(all[i]);
+  for (size_t i = 0; i < all.size(); ++i) out += (i ? ", " : "") + QuoteIdentifier(all[i]);
   return out + ")";
 }
 
@@ -326,7 +330,37 @@ StatusOr<RenderedConfig> RenderConfig(const ClusterView& cluster, const Instance
   out.pg_ident = ident;
 
   out.hash = Sha256Hex(out.custom_conf + '\0' + out.override_conf + '\0' + out.pg_hba + '\0' + out.pg_ident);
+  out.spec_hash = SpecConfigHash(cluster);
   return out;
+}
+
+std::string SpecConfigHash(const ClusterView& cluster) {
+  // Everything the Cluster's spec gives the renderer, and nothing an
+  // instance or the status decides (paths, ports, role, upstream, the
+  // instance list): nlohmann's objects keep their keys sorted, so dump() is
+  // canonical; arrays keep their order because pg_hba's order matters.
+  nlohmann::json sync = nullptr;
+  if (cluster.synchronous) {
+    const SynchronousSpec& s = *cluster.synchronous;
+    sync = {{"method", s.method},
+            {"number", s.number},
+            {"maxStandbyNamesFromCluster",
+             s.max_standby_names_from_cluster ? nlohmann::json(*s.max_standby_names_from_cluster) : nullptr},
+            {"standbyNamesPre", s.standby_names_pre},
+            {"standbyNamesPost", s.standby_names_post},
+            {"dataDurability", s.data_durability}};
+  }
+  const nlohmann::json canonical = {
+      {"version", 1},
+      {"cluster", cluster.name},
+      {"parameters", cluster.parameters},
+      {"pg_hba", cluster.pg_hba},
+      {"pg_ident", cluster.pg_ident},
+      {"shared_preload_libraries", cluster.shared_preload_libraries},
+      {"synchronous", sync},
+      {"highAvailabilitySlots", {{"enabled", cluster.ha_slots}, {"slotPrefix", cluster.slot_prefix}}},
+  };
+  return Sha256Hex(canonical.dump());
 }
 
 }  // namespace tusk::pg

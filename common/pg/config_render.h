@@ -56,7 +56,11 @@ struct RenderedConfig {
   bool standby = false;       // standby.signal must exist
   // Every parameter that ends up in custom.conf + override.conf.
   std::map<std::string, std::string> parameters;
-  std::string hash;           // sha256 of the four files, hex
+  // sha256 of the four files, hex: changes with anything rendered, this
+  // instance's paths and role included (the manager's "rewrite needed").
+  std::string hash;
+  // SpecConfigHash(cluster): what the instance reports as config_hash.
+  std::string spec_hash;
 };
 
 // The error a user sees for a parameter the operator owns.
@@ -77,9 +81,19 @@ std::string SynchronousStandbyNames(const ClusterView& cluster, const std::strin
 // The standby's libpq connection string to its upstream.
 std::string PrimaryConninfo(const ClusterView& cluster, const InstanceContext& ctx);
 
+// Quotes a name as SQL and synchronous_standby_names do: "a""b".
+std::string QuoteIdentifier(const std::string& name);
+
 // Quotes a value for postgresql.conf: 'it''s'.
 std::string QuoteConfValue(const std::string& value);
 
 StatusOr<RenderedConfig> RenderConfig(const ClusterView& cluster, const InstanceContext& ctx);
+
+// sha256 (hex) of what the Cluster's spec decides about every instance's
+// configuration (parameters, pg_hba, pg_ident, shared_preload_libraries,
+// synchronous replication, HA slots), canonically serialized. Paths, ports,
+// roles and the status do not enter, so the operator computes from the spec
+// the same value each instance reports for the configuration in effect.
+std::string SpecConfigHash(const ClusterView& cluster);
 
 }  // namespace tusk::pg

@@ -5,13 +5,36 @@
 namespace tusk::pg {
 namespace {
 
-ClusterView ThreeInstances() {
-  ClusterView c;
-  c.name = "cluster-example";
-  c.instances = 3;
-  c.instance_names = {"cluster-example-1", "cluster-example-2", "cluster-example-3"};
-  c.current_primary = "cluster-example-1";
-  return c;
+// The view of a Cluster document as both readers see it: the one parser,
+// the one set of defaults.
+ClusterView ViewOf(const nlohmann::json& doc) {
+  auto cluster = api::ClusterFromJson(doc);
+  REQUIRE(cluster.ok());
+  api::ApplyDefaults(&*cluster);
+  REQUIRE(api::ValidateStatus(*cluster).ok());
+  auto view = MakeClusterView(*cluster);
+  REQUIRE(view.ok());
+  return *view;
+}
+
+nlohmann::json ThreeInstancesDoc() {
+  return nlohmann::json::parse(R"({
+    "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+    "metadata": {"name": "cluster-example", "namespace": "default"},
+    "spec": {"instances": 3, "storage": {"size": "1Gi"}},
+    "status": {"currentPrimary": "cluster-example-1",
+               "instanceNames": ["cluster-example-1", "cluster-example-2", "cluster-example-3"]}
+  })");
+}
+
+ClusterView ThreeInstances() { return ViewOf(ThreeInstancesDoc()); }
+
+SynchronousSpec Sync(const std::string& method, int64_t number, const std::string& durability = "required") {
+  SynchronousSpec s;
+  s.method = method;
+  s.number = number;
+  s.data_durability = durability;
+  return s;
 }
 
 InstanceContext Ctx(const std::string& pod, bool primary) {
@@ -90,9 +113,7 @@ TEST_CASE("bad values with a known domain are refused") {
 
 TEST_CASE("synchronous_standby_names: explicit any/first, required durability") {
   ClusterView c = ThreeInstances();
-  c.synchronous = SynchronousSpec{};
-  c.synchronous->method = "any";
-  c.synchronous->number = 1;
+  c.synchronous = Sync("any", 1);
   CHECK(SynchronousStandbyNames(c, "cluster-example-1") ==
         "ANY 1 (\"cluster-example-2\", \"cluster-example-3\", \"cluster-example-1\")");
   c.synchronous->method = "first";
@@ -111,9 +132,7 @@ TEST_CASE("synchronous_standby_names: explicit any/first, required durability") 
 
 TEST_CASE("synchronous_standby_names: preferred durability caps to healthy standbys") {
   ClusterView c = ThreeInstances();
-  c.synchronous = SynchronousSpec{};
-  c.synchronous->number = 2;
-  c.synchronous->data_durability = "preferred";
+  c.synchronous = Sync("any", 2, "preferred");
   c.healthy_instances = {"cluster-example-1", "cluster-example-3"};
   CHECK(SynchronousStandbyNames(c, "cluster-example-1") == "ANY 1 (\"cluster-example-3\")");
   c.healthy_instances = {"cluster-example-1"};
@@ -125,7 +144,7 @@ TEST_CASE("synchronous_standby_names: preferred durability caps to healthy stand
 
 TEST_CASE("synchronous_standby_names is rendered on the primary only") {
   ClusterView c = ThreeInstances();
-  c.synchronous = SynchronousSpec{};
+  c.synchronous = Sync("any", 1);
   auto primary = RenderConfig(c, Ctx("cluster-example-1", true));
   auto standby = RenderConfig(c, Ctx("cluster-example-2", false));
   REQUIRE(primary.ok());
@@ -213,40 +232,60 @@ TEST_CASE("shared_preload_libraries: user list, then implied ones, de-duplicated
   Pos(r->custom_conf, "shared_preload_libraries = 'pg_stat_statements,timescaledb,auto_explain'\n");
 }
 
-TEST_CASE("Cluster JSON becomes a ClusterView") {
-  auto j = nlohmann::json::parse(R"({
-    "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
-    "metadata": {"name": "pg", "namespace": "db",
-                 "annotations": {"cnpg.io/fencedInstances": "[\"pg-2\"]"}},
-    "spec": {"instances": 3, "smartShutdownTimeout": 5,
-             "postgresql": {"parameters": {"work_mem": "8MB", "max_connections": 50},
-                            "synchronous": {"method": "first", "number": 1},
-                            "pg_hba": ["host all all 10.0.0.0/8 md5"]},
-             "replicationSlots": {"highAvailability": {"enabled": false}}},
-    "status": {"currentPrimary": "pg-1", "targetPrimary": "pg-2",
-               "instanceNames": ["pg-1", "pg-2", "pg-3"]}
-  })");
-  auto v = ClusterViewFromJson(j);
-  REQUIRE(v.ok());
-  CHECK(v->name == "pg");
-  CHECK(v->namespace_name == "db");
-  CHECK(v->instances == 3);
-  CHECK(v->parameters.at("work_mem") == "8MB");
-  CHECK(v->parameters.at("max_connections") == "50");
-  REQUIRE(v->synchronous);
-  CHECK(v->synchronous->method == "first");
-  CHECK(v->pg_hba.size() == 1);
-  CHECK_FALSE(v->ha_slots);
-  CHECK(v->smart_shutdown_timeout_s == 5);
-  CHECK(v->current_primary == "pg-1");
-  CHECK(v->target_primary == "pg-2");
-  CHECK(v->instance_names.size() == 3);
-  CHECK(v->IsFenced("pg-2"));
-  CHECK_FALSE(v->IsFenced("pg-1"));
+TEST_CASE("the spec hash is the same on every instance and changes only with the spec") {
+  ClusterView c = ThreeInstances();
+  // Two instances that differ in everything the Cluster does not say.
+  InstanceContext primary = Ctx("cluster-example-1", true);
+  InstanceContext standby = Ctx("cluster-example-2", false);
+  standby.port = 6002;
+  standby.socket_dir = "/tmp/run2";
+  standby.log_dir = "/tmp/log2";
+  standby.primary_host = "127.0.0.1";
+  standby.primary_port = 6001;
+  standby.replication_auth = ReplicationAuth::kLoopbackTrust;
+  auto a = RenderConfig(c, primary);
+  auto b = RenderConfig(c, standby);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->hash != b->hash);  // the files differ...
+  CHECK(a->spec_hash == b->spec_hash);  // ...the spec they carry does not
+  CHECK(a->spec_hash == SpecConfigHash(c));
+  CHECK(a->spec_hash.size() == 64);
 
-  CHECK_FALSE(ClusterViewFromJson(nlohmann::json::parse(R"({"kind":"Pod","metadata":{"name":"x"}})")).ok());
-  CHECK_FALSE(ClusterViewFromJson(nlohmann::json::parse(R"({"metadata":{}})")).ok());
-  CHECK_FALSE(ClusterViewFromJson(nlohmann::json::parse(R"({"metadata":{"name":"x"},"spec":{"instances":"three"}})")).ok());
+  // Status changes (a failover, a new instance) leave it alone.
+  ClusterView moved = c;
+  moved.current_primary = "cluster-example-2";
+  moved.target_primary = "cluster-example-2";
+  moved.instance_names.push_back("cluster-example-4");
+  CHECK(SpecConfigHash(moved) == SpecConfigHash(c));
+
+  ClusterView tuned = c;
+  tuned.parameters["work_mem"] = "16MB";
+  CHECK(SpecConfigHash(tuned) != SpecConfigHash(c));
+  ClusterView hba = c;
+  hba.pg_hba = {"host app app 10.0.0.0/8 scram-sha-256"};
+  CHECK(SpecConfigHash(hba) != SpecConfigHash(c));
+  ClusterView sync = c;
+  sync.synchronous = Sync("any", 1);
+  CHECK(SpecConfigHash(sync) != SpecConfigHash(c));
+  ClusterView slots = c;
+  slots.ha_slots = false;
+  CHECK(SpecConfigHash(slots) != SpecConfigHash(c));
+}
+
+TEST_CASE("the spec hash does not depend on the order a manifest lists its parameters in") {
+  auto doc_a = ThreeInstancesDoc();
+  auto doc_b = nlohmann::json::parse(R"({
+    "status": {"instanceNames": ["cluster-example-1", "cluster-example-2", "cluster-example-3"],
+               "currentPrimary": "cluster-example-1"},
+    "spec": {"postgresql": {"parameters": {"work_mem": "8MB", "max_connections": "200", "a.b": "x"}},
+             "storage": {"size": "1Gi"}, "instances": 3},
+    "metadata": {"namespace": "default", "name": "cluster-example"}, "kind": "Cluster"
+  })");
+  doc_a["spec"]["postgresql"]["parameters"] = {{"a.b", "x"}, {"max_connections", "200"}, {"work_mem", "8MB"}};
+  CHECK(SpecConfigHash(ViewOf(doc_a)) == SpecConfigHash(ViewOf(doc_b)));
+  doc_b["spec"]["postgresql"]["parameters"]["work_mem"] = "9MB";
+  CHECK(SpecConfigHash(ViewOf(doc_a)) != SpecConfigHash(ViewOf(doc_b)));
 }
 
 }  // namespace tusk::pg

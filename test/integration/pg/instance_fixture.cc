@@ -39,19 +39,24 @@ StatusOr<TempDir> MakeTestRoot() {
   return dir;
 }
 
-ClusterFile::ClusterFile(std::string path, const std::string& name, std::vector<std::string> instances,
-                         const std::string& primary)
-    : path_(std::move(path)) {
-  cluster_ = {
+nlohmann::json TestCluster(const std::string& name, const std::vector<std::string>& instances,
+                           const std::string& primary) {
+  return {
       {"apiVersion", "postgresql.cnpg.io/v1"},
       {"kind", "Cluster"},
       {"metadata", {{"name", name}, {"namespace", "default"}}},
       {"spec",
        {{"instances", instances.size()},
+        {"storage", {{"size", "1Gi"}}},
         {"smartShutdownTimeout", 2},
         {"postgresql", {{"parameters", {{"work_mem", "8MB"}, {"wal_keep_size", "64MB"}}}}}}},
       {"status", {{"currentPrimary", primary}, {"instanceNames", instances}}},
   };
+}
+
+ClusterFile::ClusterFile(std::string path, const std::string& name, std::vector<std::string> instances,
+                         const std::string& primary)
+    : path_(std::move(path)), cluster_(TestCluster(name, instances, primary)) {
   Write();
 }
 
@@ -72,6 +77,16 @@ Instance::Instance(const std::string& root, std::string name, const ClusterFile*
   http_port_ = FreeLoopbackPort();
   MakeDirs(dir_, 0755).IgnoreError();
   peers_.push_back(name_ + "=127.0.0.1:" + std::to_string(port_));
+  if (cluster_ != nullptr) source_flags_ = {"--cluster-file", cluster_->path()};
+}
+
+void Instance::UseApiServer(const std::string& kubeconfig, const std::string& cluster,
+                            const std::string& namespace_) {
+  source_flags_ = {"--kubeconfig", kubeconfig, "--cluster-name", cluster, "--namespace", namespace_};
+}
+
+void Instance::AddFlags(const std::vector<std::string>& flags) {
+  extra_flags_.insert(extra_flags_.end(), flags.begin(), flags.end());
 }
 
 Instance::~Instance() { StopEverything(); }
@@ -83,7 +98,6 @@ void Instance::AddPeer(const Instance& other) {
 std::vector<std::string> Instance::CommonFlags() const {
   std::vector<std::string> f = {"--pgdata", pgdata(),
                                 "--pod-name", name_,
-                                "--cluster-file", cluster_->path(),
                                 "--port", std::to_string(port_),
                                 "--listen-addresses", "127.0.0.1",
                                 "--socket-dir", dir_ + "/run",
@@ -95,6 +109,8 @@ std::vector<std::string> Instance::CommonFlags() const {
     f.push_back("--peer");
     f.push_back(p);
   }
+  f.insert(f.end(), source_flags_.begin(), source_flags_.end());
+  f.insert(f.end(), extra_flags_.begin(), extra_flags_.end());
   return f;
 }
 
@@ -208,6 +224,12 @@ StatusOr<pg::QueryResult> Instance::Sql(const std::string& sql) {
                                              " user=postgres dbname=postgres connect_timeout=5");
   }
   return conn_->Query(sql);
+}
+
+StatusOr<pg::QueryResult> Instance::SqlIn(const std::string& database, const std::string& sql) {
+  pg::Connection conn("host=" + dir_ + "/run port=" + std::to_string(port_) + " user=postgres dbname=" + database +
+                      " connect_timeout=5");
+  return conn.Query(sql);
 }
 
 std::string Instance::SqlScalar(const std::string& sql) {

@@ -40,6 +40,12 @@ Status StatusOf(const StatusOr<T>& s) {
 // A free TCP port on 127.0.0.1 (bound, read, released).
 int FreeLoopbackPort();
 
+// A Cluster of `instances` in namespace default, with `primary` as
+// status.currentPrimary: what the tests' managers read, from a file or the
+// API server.
+nlohmann::json TestCluster(const std::string& name, const std::vector<std::string>& instances,
+                           const std::string& primary);
+
 // The Cluster object the managers read, rewritten atomically on each edit.
 class ClusterFile {
  public:
@@ -71,6 +77,11 @@ class Instance {
 
   // Every instance of the cluster must know the others' addresses.
   void AddPeer(const Instance& other);
+  // Reads the Cluster from the API server instead of the file (the cluster
+  // given to the constructor may then be null).
+  void UseApiServer(const std::string& kubeconfig, const std::string& cluster, const std::string& namespace_);
+  // More flags for every command (e.g. --app-password-file).
+  void AddFlags(const std::vector<std::string>& flags);
 
   Status Init();  // tusk-instance init
   Status Join();  // tusk-instance join
@@ -90,6 +101,8 @@ class Instance {
 
   // A superuser session over the socket (kept open).
   StatusOr<pg::QueryResult> Sql(const std::string& sql);
+  // One statement in another database, on a connection of its own.
+  StatusOr<pg::QueryResult> SqlIn(const std::string& database, const std::string& sql);
   std::string SqlScalar(const std::string& sql);  // "" on error
   bool Writable();
 
@@ -109,6 +122,8 @@ class Instance {
   const ClusterFile* cluster_;
   int port_, grpc_port_, http_port_;
   std::vector<std::string> peers_;
+  std::vector<std::string> source_flags_;  // where the Cluster comes from
+  std::vector<std::string> extra_flags_;
   std::unique_ptr<Subprocess> manager_;
   // PIDs in postmaster.pid are then the namespace's, not ours: never
   // signal them; the namespace dies with its PID 1.
