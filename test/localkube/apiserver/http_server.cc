@@ -151,7 +151,8 @@ void HttpServer::Handle(const httplib::Request& req, httplib::Response& res) {
   call.r = api_->registry().Lookup(info.group, info.resource);
   if (!call.r || !call.r->serves(info.version)) return WriteError(res, ResourceNotFound());
   if (!info.subresource.empty() && !call.r->has_sub(info.subresource)) return WriteError(res, ResourceNotFound());
-  RequestAttributes attrs{true, info.verb, info.group, info.resource, info.subresource, info.name,
+  RequestAttributes attrs{true, info.verb, info.group, info.resource, info.subresource,
+                          AuthorizationName(info, Param(req, "fieldSelector")),
                           call.r->namespaced || info.resource == "namespaces" ? info.ns : "", ""};
   if (!Authorized(*user, attrs)) {
     return WriteError(res, Forbidden(info.group, info.resource, info.name, DenialText(*user, attrs)));

@@ -1,4 +1,5 @@
 #include "test/localkube/apiserver/rbac.h"
+#include "test/localkube/apiserver/request_info.h"
 
 #include <catch2/catch.hpp>
 
@@ -69,4 +70,30 @@ TEST_CASE("denial text matches kube-apiserver") {
 }
 
 }  // namespace
+}  // namespace tusk::localkube
+
+namespace tusk::localkube {
+
+TEST_CASE("a list or watch naming one object by field selector is authorized for that name") {
+  RequestInfo watch = ParseRequestInfo("GET", "/apis/postgresql.cnpg.io/v1/namespaces/db/clusters", true);
+  CHECK(watch.verb == "watch");
+  CHECK(AuthorizationName(watch, "metadata.name=pg") == "pg");
+  CHECK(AuthorizationName(watch, "metadata.name==pg,metadata.namespace=db") == "pg");
+  // Anything but an exact match of one name is a request for every object.
+  CHECK(AuthorizationName(watch, "metadata.name!=pg") == "");
+  CHECK(AuthorizationName(watch, "status.phase=Running") == "");
+  CHECK(AuthorizationName(watch, "") == "");
+  CHECK(AuthorizationName(watch, "metadata.name=a/b") == "");
+  RequestInfo create = ParseRequestInfo("POST", "/api/v1/namespaces/db/pods", false);
+  CHECK(AuthorizationName(create, "metadata.name=pg") == "");
+
+  json rule = {{"apiGroups", {"postgresql.cnpg.io"}}, {"resources", {"clusters"}},
+               {"resourceNames", {"pg"}}, {"verbs", {"get", "list", "watch"}}};
+  RequestAttributes mine{true, "watch", "postgresql.cnpg.io", "clusters", "", AuthorizationName(watch, "metadata.name=pg"),
+                         "db", ""};
+  RequestAttributes all{true, "watch", "postgresql.cnpg.io", "clusters", "", AuthorizationName(watch, ""), "db", ""};
+  CHECK(RuleAllows(rule, mine));
+  CHECK_FALSE(RuleAllows(rule, all));
+}
+
 }  // namespace tusk::localkube

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "common/k8s/labels.h"
+
 namespace tusk::localkube {
 
 RequestInfo ParseRequestInfo(const std::string& method, const std::string& path, bool watch) {
@@ -69,6 +71,20 @@ RequestInfo ParseRequestInfo(const std::string& method, const std::string& path,
     info.verb = "watch";
   }
   return info;
+}
+
+std::string AuthorizationName(const RequestInfo& info, const std::string& field_selector) {
+  if (!info.name.empty() || (info.verb != "list" && info.verb != "watch") || field_selector.empty()) return info.name;
+  auto reqs = k8s::ParseRequirements(field_selector, /*allow_sets=*/false);
+  if (!reqs.ok()) return "";
+  for (const auto& r : *reqs) {
+    if (r.key == "metadata.name" && r.op == k8s::Requirement::Op::kEquals && r.values.size() == 1 &&
+        !r.values[0].empty() && r.values[0].find('/') == std::string::npos && r.values[0] != "." &&
+        r.values[0] != ".." && r.values[0].find('%') == std::string::npos) {
+      return r.values[0];
+    }
+  }
+  return "";
 }
 
 }  // namespace tusk::localkube

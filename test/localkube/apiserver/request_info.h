@@ -24,4 +24,9 @@ struct RequestInfo {
 // method: GET POST PUT PATCH DELETE. watch: the query asks for a watch.
 RequestInfo ParseRequestInfo(const std::string& method, const std::string& path, bool watch);
 
+// The name RBAC sees: the path's, or for a list or watch whose field
+// selector requires `metadata.name=X`, X — as kube-apiserver does, so a
+// Role's resourceNames can grant a watch of one object.
+std::string AuthorizationName(const RequestInfo& info, const std::string& field_selector);
+
 }  // namespace tusk::localkube
