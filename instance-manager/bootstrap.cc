@@ -82,6 +82,13 @@ class Stage {
     }
     RETURN_IF_ERROR(MakeDirs(path, 0700));
     RETURN_IF_ERROR(tools.ChownToPostgres(path));
+    if (!options.pg_wal.empty()) {
+      // PGDATA is not complete, so whatever WAL its volume holds belongs to
+      // an attempt that did not finish.
+      if (PathExists(options.pg_wal)) RETURN_IF_ERROR(RemoveAll(options.pg_wal));
+      RETURN_IF_ERROR(MakeDirs(options.pg_wal, 0700));
+      RETURN_IF_ERROR(tools.ChownToPostgres(options.pg_wal));
+    }
     return std::unique_ptr<Stage>(new Stage(options, path, tools));
   }
 
@@ -251,8 +258,9 @@ Status RunInit(const Options& options, PgTools& tools, Clock& clock, const log::
   ASSIGN_OR_RETURN(Passwords passwords, ReadPasswords(options, b->cluster.spec));
   ASSIGN_OR_RETURN(std::unique_ptr<Stage> stage, Stage::Begin(options, tools, logger));
   logger.Info("initdb", {{"pgdata", options.pgdata}});
-  RETURN_IF_ERROR(
-      stage->tools().Run("initdb", InitdbArgs(b->cluster.spec, stage->path()), std::chrono::minutes(5)).status());
+  std::vector<std::string> initdb = InitdbArgs(b->cluster.spec, stage->path());
+  if (!options.pg_wal.empty()) initdb.push_back("--waldir=" + options.pg_wal);
+  RETURN_IF_ERROR(stage->tools().Run("initdb", initdb, std::chrono::minutes(5)).status());
   // Roles, databases and the post-init SQL without opening a port: postgres
   // in single-user mode reads them from stdin; exit_on_error makes a failed
   // statement fail the run instead of being printed and skipped.
@@ -280,11 +288,10 @@ Status RunJoin(const Options& options, PgTools& tools, Clock& clock, const log::
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Stage> stage, Stage::Begin(options, tools, logger));
   logger.Info("pg_basebackup from the primary", {{"primary", primary}});
-  RETURN_IF_ERROR(stage->tools()
-                      .Run("pg_basebackup", {"-D", stage->path(), "-X", "stream", "-c", "fast", "--no-password",
-                                             "-d", SourceConninfo(options, b->view)},
-                           std::chrono::hours(12))
-                      .status());
+  std::vector<std::string> basebackup = {"-D", stage->path(), "-X", "stream", "-c", "fast", "--no-password",
+                                         "-d", SourceConninfo(options, b->view)};
+  if (!options.pg_wal.empty()) basebackup.push_back("--waldir=" + options.pg_wal);
+  RETURN_IF_ERROR(stage->tools().Run("pg_basebackup", basebackup, std::chrono::hours(12)).status());
   RETURN_IF_ERROR(WriteRendered(stage->options(), b->view, /*primary=*/false, stage->tools()));
   RETURN_IF_ERROR(stage->Publish(options.pgdata));
   logger.Info("standby initialised", {{"pgdata", options.pgdata}, {"primary", primary}});

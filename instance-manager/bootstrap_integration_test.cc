@@ -4,6 +4,7 @@
 // nothing at PGDATA and is redone, and a directory not made here is refused.
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -118,6 +119,37 @@ TEST_CASE("init refuses a PGDATA it did not make, and leaves it alone") {
   CHECK_FALSE(pg.Init().ok());
   CHECK(pg.LogTail().find("not made by tusk-instance") != std::string::npos);
   CHECK(*ReadFile(pg.pgdata() + "/someone-elses-file") == "precious");
+}
+
+TEST_CASE("with walStorage, init and join put pg_wal on its own volume") {
+  auto root = MakeTestRoot();
+  REQUIRE(root.ok());
+  ClusterFile cluster(root->Sub("cluster.json"), "pg", {"pg-1", "pg-2"}, "pg-1");
+  Instance primary(root->path(), "pg-1", &cluster);
+  Instance standby(root->path(), "pg-2", &cluster);
+  primary.AddPeer(standby);
+  standby.AddPeer(primary);
+  const std::string primary_wal = root->Sub("pg-1-wal/pg_wal");
+  const std::string standby_wal = root->Sub("pg-2-wal/pg_wal");
+  REQUIRE_OK(MakeDirs(root->Sub("pg-1-wal"), 0755));
+  REQUIRE_OK(MakeDirs(root->Sub("pg-2-wal"), 0755));
+  primary.AddFlags({"--pg-wal", primary_wal});
+  standby.AddFlags({"--pg-wal", standby_wal});
+  REQUIRE_OK(primary.Init());
+  REQUIRE_OK(primary.Start());
+  INFO(primary.LogTail());
+  REQUIRE(Eventually([&] { return primary.Writable(); }, 60s));
+  CHECK(std::filesystem::is_symlink(primary.pgdata() + "/pg_wal"));
+  CHECK(std::filesystem::read_symlink(primary.pgdata() + "/pg_wal") == primary_wal);
+  REQUIRE_OK(primary.Sql("CREATE TABLE t AS SELECT generate_series(1, 1000) AS x"));
+  REQUIRE_OK(primary.Sql("SELECT pg_switch_wal()"));
+  CHECK(!std::filesystem::is_empty(primary_wal));
+
+  REQUIRE_OK(standby.Join());
+  CHECK(std::filesystem::read_symlink(standby.pgdata() + "/pg_wal") == standby_wal);
+  REQUIRE_OK(standby.Start());
+  INFO(standby.LogTail());
+  REQUIRE(Eventually([&] { return standby.SqlScalar("SELECT count(*) FROM t") == "1000"; }, 60s));
 }
 
 }  // namespace tusk::testing

@@ -24,6 +24,7 @@ const char kFlagsHelp[] = R"(Flags (defaults are the in-pod ones):
   --certificates-dir DIR    TLS material postgres reads (/controller/certificates)
   --certificates-source DIR the mounted certificate secrets, copied into the above
                             with mode 0600 (/etc/tusk/certificates; "" = no copy)
+  --pg-wal DIR              init, join: the WAL directory on its own volume (walStorage)
   --replication-auth M      cert (default) or loopback-trust (tests only)
   --archive-command CMD     archive_command; empty leaves archive_mode off
   --restore-command CMD     restore_command for standbys
@@ -88,6 +89,7 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       {"namespace", &o.namespace_},
       {"kubeconfig", &o.kubeconfig},
       {"certificates-source", &o.certificates_source},
+      {"pg-wal", &o.pg_wal},
       {"bin-dir", &o.bin_dir},
       {"listen-addresses", &o.listen_addresses},
       {"socket-dir", &o.socket_dir},

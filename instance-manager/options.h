@@ -41,6 +41,8 @@ struct Options {
   // The certificate secrets as mounted (read-only, group-readable), copied
   // into certificates_dir for postgres; empty: certificates_dir is ready.
   std::string certificates_source = op::specs::kCertificatesSource;
+  // WAL outside PGDATA (walStorage): init and join put pg_wal there.
+  std::string pg_wal;
   pg::ReplicationAuth replication_auth = pg::ReplicationAuth::kCertificate;
   std::string archive_command;
   std::string restore_command;
