@@ -141,8 +141,6 @@ Json InitContainer(const api::Cluster& cluster, InstanceBootstrap bootstrap) {
   Json c = BaseContainer(cluster, initdb ? "initdb" : "join", PostgresImage(cluster));
   Json argv = InstanceCommand(cluster, initdb ? "init" : "join");
   if (initdb) {
-    AddFlag(argv, "--app-database", cluster.spec.initdb_database.value_or("app"));
-    AddFlag(argv, "--app-owner", cluster.spec.initdb_owner.value_or("app"));
     AddFlag(argv, "--app-password-file", std::string(kAppSecretMount) + "/password");
     if (cluster.spec.enable_superuser_access.value_or(false)) {
       AddFlag(argv, "--superuser-password-file", std::string(kSuperuserSecretMount) + "/password");

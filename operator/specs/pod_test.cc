@@ -162,8 +162,6 @@ TEST_CASE("cluster-example's first pod: the containers", "[specs][pod]") {
   const Json& init = Container(pod, "initContainers", "initdb");
   CHECK(init["image"] == api::kDefaultPostgresImage);
   CHECK(init["command"][1] == "init");
-  CHECK(Flag(init["command"], "--app-database") == "app");
-  CHECK(Flag(init["command"], "--app-owner") == "app");
   CHECK(Flag(init["command"], "--app-password-file") == "/etc/tusk/app/password");
   CHECK(Flag(init["command"], "--superuser-password-file").empty());
   CHECK(Flag(init["command"], "--certificates-source") == "/etc/tusk/certificates");
