@@ -123,6 +123,7 @@ StatusOr<ObservedCluster> ClusterController::Observe(const Json& object) {
     i.pod_ready = PodReady(*json);
     i.pod_terminating = Field(*json, {"metadata", "deletionTimestamp"}) != nullptr;
     i.pod_ip = StringAt(*json, {"status", "podIP"});
+    i.pod_phase = StringAt(*json, {"status", "phase"});
     auto labels = pod.LabelMap();
     i.role_label = labels[specs::kInstanceRoleLabel];
     i.legacy_role_label = labels[specs::kLegacyRoleLabel];

@@ -26,6 +26,7 @@ struct ObservedInstance {
   bool pod_ready = false;       // the pod's Ready condition
   bool pod_terminating = false;  // deletionTimestamp set
   std::string pod_ip;
+  std::string pod_phase;  // Pending while the init containers (initdb, join) run
   std::string role_label;  // cnpg.io/instanceRole as it is now
   std::string legacy_role_label;
   bool data_pvc = false, wal_pvc = false;

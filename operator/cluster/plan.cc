@@ -265,6 +265,23 @@ Topology PlanInstances(const ObservedCluster& o, const specs::OperatorSettings& 
   return {"", ""};
 }
 
+// Every instance exists: healthy when all are ready; a standby still in its
+// init containers is a replica being created.
+Topology SettledTopology(const ObservedCluster& o) {
+  const std::string primary = PrimaryName(o.cluster);
+  std::string joining;
+  bool all_ready = !o.instances.empty();
+  for (const auto& [serial, i] : o.instances) {
+    all_ready = all_ready && i.pod_ready;
+    if (!i.pod_ready && i.name != primary && i.pod_phase == "Pending") {
+      joining += (joining.empty() ? "Creating replica " : ", ") + i.name + "-join";
+    }
+  }
+  if (all_ready) return {kPhaseHealthy, ""};
+  if (!joining.empty()) return {kPhaseCreatingReplica, joining};
+  return {kPhaseWaitingForInstances, "Waiting for the instances to become ready"};
+}
+
 Json StatusJson(const api::ClusterStatus& status) {
   api::Cluster holder;
   holder.status = status;
@@ -389,12 +406,7 @@ Plan PlanCluster(const ObservedCluster& o, const specs::OperatorSettings& settin
     ObservedCluster after = o;
     after.cluster = next;
     PlanRoleLabels(after, plan);
-    if (topology.phase.empty()) {
-      bool all_ready = !o.instances.empty();
-      for (const auto& [serial, i] : o.instances) all_ready = all_ready && i.pod_ready;
-      topology = all_ready ? Topology{kPhaseHealthy, ""}
-                           : Topology{kPhaseWaitingForInstances, "Waiting for the instances to become ready"};
-    }
+    if (topology.phase.empty()) topology = SettledTopology(o);
   }
   // A warning is told once, when it first shows, not on every reconcile.
   if (c.status.phase == topology.phase && c.status.phase_reason == topology.reason) {

@@ -228,6 +228,19 @@ TEST_CASE("a healthy, unchanging cluster plans nothing and writes no status") {
   CHECK(again.events.empty());
 }
 
+TEST_CASE("standbys still in their init containers read as replicas being created") {
+  ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}, {"currentPrimary", "cluster-example-1"},
+                                          {"latestGeneratedNode", 3}}));
+  AddInstance(o, 1, Report(true));
+  AddInstance(o, 2, std::nullopt);
+  AddInstance(o, 3, Report(false));
+  o.instances[2].pod_phase = "Pending";
+  Plan plan = PlanCluster(o, kSettings);
+  CHECK(plan.actions.empty());
+  CHECK(plan.status_patch["status"]["phase"] == "Creating a new replica");
+  CHECK(plan.status_patch["status"]["phaseReason"] == "Creating replica cluster-example-2-join");
+}
+
 TEST_CASE("an instance that cannot be reached shows as failed") {
   ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}, {"currentPrimary", "cluster-example-1"},
                                           {"latestGeneratedNode", 3}}));
