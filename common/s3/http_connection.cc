@@ -16,15 +16,23 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "common/base/signals.h"
+#include "common/s3/http_parse.h"
 
 namespace tusk::s3 {
 namespace {
 
 constexpr size_t kReadAhead = 64u << 10;  // what one buffered read asks for
 constexpr size_t kMaxHeaderBytes = 64u << 10;
+// All header lines of one response together; a server that sends more is
+// broken, and reading on would only grow memory.
+constexpr size_t kMaxHeaderBlockBytes = 1u << 20;
+// How much a body read allocates ahead of the bytes actually received, so a
+// declared length the server never sends costs nothing.
+constexpr size_t kBodyGrowStep = 8u << 20;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -43,6 +51,15 @@ std::string OpenSslError() {
 
 std::string Bare(const std::string& host) {
   return host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+}
+
+// A port written after a host: digits only, 1..65535.
+bool ParsePort(std::string_view s, int* port) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || n <= 0 || n > 65535) return false;
+  *port = n;
+  return true;
 }
 
 bool IsIpAddress(const std::string& host) {
@@ -118,13 +135,14 @@ StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
     auto close = rest.find(']');
     if (close == std::string::npos) return InvalidArgumentError("endpointURL '" + url + "': bad IPv6 address");
     ep.host = rest.substr(0, close + 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') ep.port = std::atoi(rest.c_str() + close + 2);
+    std::string_view after = std::string_view(rest).substr(close + 1);
+    if (!after.empty() && (after[0] != ':' || !ParsePort(after.substr(1), &ep.port))) ep.port = 0;
   } else {
     auto colon = rest.find(':');
     ep.host = rest.substr(0, colon);
-    if (colon != std::string::npos) ep.port = std::atoi(rest.c_str() + colon + 1);
+    if (colon != std::string::npos && !ParsePort(std::string_view(rest).substr(colon + 1), &ep.port)) ep.port = 0;
   }
-  if (ep.host.empty() || ep.port <= 0 || ep.port > 65535) {
+  if (ep.host.empty() || ep.host == "[]" || ep.port <= 0) {
     return InvalidArgumentError("endpointURL '" + url + "' has no usable host:port");
   }
   return ep;
@@ -274,17 +292,26 @@ StatusOr<std::string> HttpConnection::ReadLine() {
   }
 }
 
-Status HttpConnection::ReadBody(size_t length, std::string* into) {
+Status HttpConnection::ReadBody(uint64_t length, std::string* into) {
   const size_t start = into->size();
-  into->resize(start + length);
-  for (size_t done = 0; done < length;) {
-    ASSIGN_OR_RETURN(size_t n, Read(into->data() + start + done, length - done));
-    if (n == 0) {
+  if (length > kMaxBodyBytes || start + length > kMaxBodyBytes) {
+    return DataLossError("the response body would exceed " + std::to_string(kMaxBodyBytes >> 30) + " GiB");
+  }
+  // Grow with what arrives (a step at a time) rather than by what the server
+  // declared, so a lying length cannot allocate memory it never fills.
+  size_t done = 0;
+  while (done < length) {
+    if (into->size() == start + done) {
+      into->resize(start + done + static_cast<size_t>(std::min<uint64_t>(length - done, kBodyGrowStep)));
+    }
+    auto n = Read(into->data() + start + done, into->size() - start - done);
+    if (!n.ok() || *n == 0) {
       into->resize(start + done);
+      if (!n.ok()) return n.status();
       return UnavailableError("the server closed the connection after " + std::to_string(done) + " of " +
                               std::to_string(length) + " body bytes");
     }
-    done += n;
+    done += *n;
   }
   return OkStatus();
 }
@@ -292,17 +319,17 @@ Status HttpConnection::ReadBody(size_t length, std::string* into) {
 Status HttpConnection::ReadChunked(std::string* into) {
   while (true) {
     ASSIGN_OR_RETURN(std::string line, ReadLine());
-    char* end = nullptr;
-    unsigned long long size = std::strtoull(line.c_str(), &end, 16);
-    if (end == line.c_str()) return DataLossError("bad chunk size line '" + line + "'");
+    ASSIGN_OR_RETURN(uint64_t size, ParseChunkSize(line));
     if (size == 0) break;
-    RETURN_IF_ERROR(ReadBody(static_cast<size_t>(size), into));
+    RETURN_IF_ERROR(ReadBody(size, into));
     ASSIGN_OR_RETURN(std::string crlf, ReadLine());
     if (!crlf.empty()) return DataLossError("a chunk is longer than its size line says");
   }
-  while (true) {  // trailers, up to the empty line
+  for (size_t trailer_bytes = 0;;) {  // trailers, up to the empty line
     ASSIGN_OR_RETURN(std::string trailer, ReadLine());
     if (trailer.empty()) return OkStatus();
+    trailer_bytes += trailer.size();
+    if (trailer_bytes > kMaxHeaderBlockBytes) return DataLossError("the response trailers are longer than 1 MiB");
   }
 }
 
@@ -311,6 +338,9 @@ Status HttpConnection::ReadToClose(std::string* into) {
   while (true) {
     ASSIGN_OR_RETURN(size_t n, Read(buf, sizeof(buf)));
     if (n == 0) return OkStatus();
+    if (into->size() + n > kMaxBodyBytes) {
+      return DataLossError("the response body would exceed " + std::to_string(kMaxBodyBytes >> 30) + " GiB");
+    }
     into->append(buf, n);
   }
 }
@@ -337,21 +367,18 @@ Status HttpConnection::RoundTrip(const HttpRequest& request, HttpResponse* respo
   bool keep_alive = true;
   do {  // an interim 1xx reply is followed by the real one
     ASSIGN_OR_RETURN(std::string status_line, ReadLine());
-    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) {
-      return DataLossError("not an HTTP response: '" + status_line.substr(0, 80) + "'");
-    }
-    keep_alive = status_line[7] == '1';
-    response->status = std::atoi(status_line.c_str() + 9);
+    ASSIGN_OR_RETURN(StatusLine parsed, ParseStatusLine(status_line));
+    keep_alive = parsed.keep_alive;
+    response->status = parsed.code;
     response->headers.clear();  // an interim reply's
+    size_t header_bytes = 0;
     while (true) {
       ASSIGN_OR_RETURN(std::string line, ReadLine());
       if (line.empty()) break;
-      auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      std::string value = line.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-      response->headers.emplace_back(line.substr(0, colon), std::move(value));
+      header_bytes += line.size();
+      if (header_bytes > kMaxHeaderBlockBytes) return DataLossError("the response headers are longer than 1 MiB");
+      ASSIGN_OR_RETURN(auto header, ParseHeaderLine(line));
+      response->headers.push_back(std::move(header));
     }
   } while (response->status >= 100 && response->status < 200);
 
@@ -363,7 +390,8 @@ Status HttpConnection::RoundTrip(const HttpRequest& request, HttpResponse* respo
   } else if (response->Header("Transfer-Encoding").find("chunked") != std::string::npos) {
     RETURN_IF_ERROR(ReadChunked(into));
   } else if (std::string length = response->Header("Content-Length"); !length.empty()) {
-    RETURN_IF_ERROR(ReadBody(static_cast<size_t>(std::strtoull(length.c_str(), nullptr, 10)), into));
+    ASSIGN_OR_RETURN(uint64_t declared, ParseContentLength(length));
+    RETURN_IF_ERROR(ReadBody(declared, into));
   } else {
     RETURN_IF_ERROR(ReadToClose(into));
     keep_alive = false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -90,7 +91,7 @@ class HttpConnection {
   StatusOr<size_t> ReadSocket(char* out, size_t n);
   // Buffered reads for the status line, headers and chunk sizes.
   StatusOr<std::string> ReadLine();
-  Status ReadBody(size_t length, std::string* into);
+  Status ReadBody(uint64_t length, std::string* into);
   Status ReadChunked(std::string* into);
   Status ReadToClose(std::string* into);
 

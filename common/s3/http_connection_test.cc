@@ -1,6 +1,10 @@
 #include "common/s3/http_connection.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -203,6 +207,86 @@ TEST_CASE("http: TLS verifies the server against the given CA and names what is 
   CHECK(untrusted.status().message().find("not trusted") != std::string::npos);
 
   CHECK(TlsContext::Create("not a certificate").status().code() == StatusCode::kInvalidArgument);
+}
+
+// A server that answers one connection with `reply` whatever was asked, then
+// closes it: the replies a broken or hostile object store could send.
+class RawServer {
+ public:
+  explicit RawServer(std::string reply) : reply_(std::move(reply)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listen_fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(listen(listen_fd_, 1) == 0);
+    socklen_t len = sizeof(addr);
+    REQUIRE(getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      char buf[4096];
+      (void)!recv(fd, buf, sizeof(buf), 0);
+      (void)!send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+      shutdown(fd, SHUT_WR);
+      while (recv(fd, buf, sizeof(buf), 0) > 0) {
+      }
+      close(fd);
+    });
+  }
+  ~RawServer() {
+    shutdown(listen_fd_, SHUT_RDWR);
+    thread_.join();
+    close(listen_fd_);
+  }
+  Endpoint endpoint() const { return {"http", "127.0.0.1", port_}; }
+
+ private:
+  std::string reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_CASE("http: a reply with an impossible length, status or header is an error, not a throw") {
+  const std::vector<std::string> replies = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nabc",
+      "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\nabc",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nabc",
+      "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nabc",
+      "HTTP/1.1 2OO OK\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nthis is not a header\r\n\r\n",
+      "SSH-2.0-OpenSSH_9.2\r\n",
+  };
+  for (const auto& reply : replies) {
+    INFO(reply);
+    RawServer server(reply);
+    auto conn = HttpConnection::Open(server.endpoint(), nullptr, 5s);
+    REQUIRE(conn.ok());
+    HttpResponse r;
+    Status s;
+    REQUIRE_NOTHROW(s = (*conn)->RoundTrip(Get("/x"), &r));
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_FALSE((*conn)->Reusable());
+  }
+}
+
+TEST_CASE("http: a declared length the server never sends does not allocate it") {
+  // 4 GiB declared, 3 bytes sent: the read fails when the server closes, and
+  // holds about what arrived, not what was promised.
+  RawServer server("HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\nabc");
+  auto conn = HttpConnection::Open(server.endpoint(), nullptr, 5s);
+  REQUIRE(conn.ok());
+  HttpResponse r;
+  std::string into;
+  HttpRequest req = Get("/x");
+  req.body_into = &into;
+  Status s = (*conn)->RoundTrip(req, &r);
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(into == "abc");
+  CHECK(into.capacity() <= (16u << 20));
 }
 
 TEST_CASE("http: endpoint URLs name scheme, host and port") {

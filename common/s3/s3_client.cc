@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/s3/http_parse.h"
 #include "common/s3/xml.h"
 
 namespace tusk::s3 {
@@ -254,7 +255,7 @@ StatusOr<ObjectInfo> S3Client::Head(const std::string& key) {
   ASSIGN_OR_RETURN(auto reply, Send({"HEAD", key, {}, {}, {}}));
   ObjectInfo info;
   info.key = key;
-  info.size = std::strtoull(reply.Header("Content-Length").c_str(), nullptr, 10);
+  ASSIGN_OR_RETURN(info.size, ParseContentLength(reply.Header("Content-Length"), UINT64_MAX));
   info.etag = reply.Header("ETag");
   info.last_modified = reply.Header("Last-Modified");
   return info;

@@ -1,8 +1,23 @@
 #include "common/s3/xml.h"
 
-#include <cstdlib>
+#include <charconv>
 
 namespace tusk::s3 {
+namespace {
+
+// "#38" or "#x26" -> the code point; -1 when it is not a valid one, and the
+// entity is then kept as written.
+long CharacterReference(std::string_view ent) {
+  if (ent.size() < 2 || ent[0] != '#') return -1;
+  const bool hex = ent[1] == 'x' || ent[1] == 'X';
+  std::string_view digits = ent.substr(hex ? 2 : 1);
+  long code = -1;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return -1;
+  return code >= 0 && code <= 0x10FFFF ? code : -1;
+}
+
+}  // namespace
 
 std::vector<std::string_view> XmlBlocks(std::string_view doc, std::string_view tag) {
   std::vector<std::string_view> out;
@@ -65,17 +80,19 @@ std::string XmlUnescape(std::string_view s) {
     else if (ent == "gt") out.push_back('>');
     else if (ent == "quot") out.push_back('"');
     else if (ent == "apos") out.push_back('\'');
-    else if (!ent.empty() && ent[0] == '#') {
-      long code = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
-                      ? std::strtol(std::string(ent.substr(2)).c_str(), nullptr, 16)
-                      : std::strtol(std::string(ent.substr(1)).c_str(), nullptr, 10);
+    else if (long code = CharacterReference(ent); code >= 0) {
       if (code < 0x80) {
         out.push_back(static_cast<char>(code));
       } else if (code < 0x800) {
         out.push_back(static_cast<char>(0xC0 | (code >> 6)));
         out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-      } else {
+      } else if (code < 0x10000) {
         out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+      } else {
+        out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
         out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
         out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
       }
