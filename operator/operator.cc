@@ -119,7 +119,7 @@ class Controllers {
     cluster::ControllerConfig config;
     config.settings = options.settings;
     config.defaults = options.defaults;
-    controller_ = std::make_unique<cluster::ClusterController>(client, clock, events_, monitor_, random_, caches,
+    controller_ = std::make_unique<cluster::ClusterController>(client, clock, events_, *instance_client_, monitor_, random_, caches,
                                                                std::move(config));
     workers_count_ = options.workers;
   }

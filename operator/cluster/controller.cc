@@ -66,9 +66,10 @@ std::string SpecError(const api::Cluster& cluster) {
 }  // namespace
 
 ClusterController::ClusterController(k8s::KubeClient& client, Clock& clock, k8s::EventRecorder& events,
-                                     InstanceMonitor& monitor, tls::RandomSource& random, Caches caches,
-                                     ControllerConfig config)
+                                     InstanceClient& instances, InstanceMonitor& monitor, tls::RandomSource& random,
+                                     Caches caches, ControllerConfig config)
     : client_(client),
+      instances_(instances),
       clock_(clock),
       events_(events),
       monitor_(monitor),
@@ -290,6 +291,15 @@ Status ClusterController::ApplyAction(const ObservedCluster& o, const Action& ac
       auto st = client_.Create(action.ref, secret);
       if (st.ok()) logger.Info("created", {{"kind", "secrets"}, {"name", action.ref.name}});
       return st.status();
+    }
+    case Action::Kind::kPromote: {
+      pb::PromoteRequest request;
+      request.set_expected_target(action.expected_target);
+      request.set_wait_seconds(1);
+      auto st = instances_.Promote(action.address, request, std::chrono::seconds(3));
+      // A wake-up only: the instance promotes from the status it watches.
+      if (!st.ok()) logger.Info("promote wake-up not taken", {{"pod", action.expected_target}, {"error", st.status().message()}});
+      return OkStatus();
     }
     case Action::Kind::kPatch:
       return client_.Patch(action.ref, k8s::PatchType::kMerge, action.object.dump()).status();

@@ -45,8 +45,8 @@ struct ControllerConfig {
 
 class ClusterController {
  public:
-  ClusterController(k8s::KubeClient& client, Clock& clock, k8s::EventRecorder& events, InstanceMonitor& monitor,
-                    tls::RandomSource& random, Caches caches, ControllerConfig config);
+  ClusterController(k8s::KubeClient& client, Clock& clock, k8s::EventRecorder& events, InstanceClient& instances,
+                    InstanceMonitor& monitor, tls::RandomSource& random, Caches caches, ControllerConfig config);
 
   k8s::ReconcileResult Reconcile(const std::string& key);
 
@@ -61,6 +61,7 @@ class ClusterController {
   bool AwaitingCache(const std::string& key);
 
   k8s::KubeClient& client_;
+  InstanceClient& instances_;
   Clock& clock_;
   k8s::EventRecorder& events_;
   InstanceMonitor& monitor_;

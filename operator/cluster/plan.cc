@@ -4,6 +4,7 @@
 
 #include "common/k8s/kube_client.h"
 #include "common/k8s/merge_patch.h"
+#include "operator/cluster/failover.h"
 
 namespace tusk::op::cluster {
 namespace {
@@ -41,6 +42,15 @@ std::string PrimaryName(const api::Cluster& c) {
   const auto& st = c.status;
   if (st.current_primary && !st.current_primary->empty()) return *st.current_primary;
   return st.target_primary.value_or("");
+}
+
+// The pod -rw may select: none while a new primary is being decided or
+// promoted, so clients are fenced from the old one first.
+std::string WritablePrimary(const api::Cluster& c) {
+  const std::string current = c.status.current_primary.value_or("");
+  const std::string target = c.status.target_primary.value_or("");
+  if (current.empty()) return target;
+  return target.empty() || target == current ? current : "";
 }
 
 bool Reported(const ObservedInstance& i, bool want_primary) {
@@ -140,7 +150,7 @@ void CreateInstance(const ObservedCluster& o, int serial, InstanceBootstrap boot
 // The pods' role labels follow the Cluster status: the -rw Service selects
 // cnpg.io/instanceRole=primary, so only the pod the status names carries it.
 void PlanRoleLabels(const ObservedCluster& o, Plan& plan) {
-  const std::string primary = PrimaryName(o.cluster);
+  const std::string primary = WritablePrimary(o.cluster);
   for (const auto& [serial, i] : o.instances) {
     if (!i.pod || i.pod_terminating) continue;
     std::string want = i.name == primary ? specs::kRolePrimary : specs::kRoleReplica;
@@ -199,6 +209,42 @@ Topology PlanInstances(const ObservedCluster& o, const specs::OperatorSettings& 
     } else {
       return {kPhaseSettingUpPrimary, "Waiting for primary instance " + target + " to accept writes"};
     }
+  }
+
+  if (!target.empty() && target != current) {
+    // A new primary is decided: wait for it to report accepting writes,
+    // waking it with Promote (its own watch of the status promotes it too).
+    auto t = o.instances.find(specs::SerialOf(name, target).value_or(-1));
+    if (t == o.instances.end()) return {kPhaseFailingOver, "target primary " + target + " does not exist"};
+    if (!Reported(t->second, true)) {
+      if (!t->second.pod_ip.empty()) {
+        Action a;
+        a.kind = Action::Kind::kPromote;
+        a.address = t->second.pod_ip + ":" + std::to_string(specs::kInstanceGrpcPort);
+        a.expected_target = target;
+        plan.actions.push_back(a);
+      }
+      return {kPhaseFailingOver, "Failing over from " + current + " to " + target};
+    }
+    status.current_primary = target;
+    status.current_primary_timestamp = o.now;
+    status.current_primary_failing_since_timestamp = std::nullopt;
+    plan.events.push_back({"Normal", "FailoverCompleted", target + " is the new primary, accepting writes (was " +
+                                                              current + ")"});
+    current = target;
+  } else if (auto failure = PrimaryFailure(o)) {
+    std::string why;
+    auto candidate = ChooseCandidate(o, &why);
+    if (!candidate) return {kPhaseFailingOver, "cannot fail over from " + current + ": " + *failure + "; " + why};
+    status.target_primary = candidate->name;
+    status.target_primary_timestamp = o.now;
+    status.current_primary_failing_since_timestamp = o.now;
+    std::string message = "Failing over from " + current + " to " + candidate->name + ": " + *failure + "; " +
+                          candidate->name + " received " + candidate->received_lsn + ", replayed " +
+                          candidate->replayed_lsn;
+    if (!candidate->passed_over.empty()) message += "; passed over: " + candidate->passed_over;
+    plan.events.push_back({"Warning", "FailingOver", message});
+    return {kPhaseFailingOver, "Failing over from " + current + " to " + candidate->name};
   }
 
   // A pod lost while its PVCs survive comes back on them; join is a no-op

@@ -22,6 +22,7 @@ inline constexpr char kPhaseCreatingReplica[] = "Creating a new replica";
 inline constexpr char kPhaseWaitingForInstances[] = "Waiting for the instances to become active";
 inline constexpr char kPhaseInvalid[] = "Invalid cluster definition";
 inline constexpr char kPhaseCannotCreateObjects[] = "Unable to create required cluster objects";
+inline constexpr char kPhaseFailingOver[] = "Failing over";
 
 struct Action {
   enum class Kind {
@@ -30,12 +31,14 @@ struct Action {
     kDelete,             // `ref`
     kCreateCredentials,  // a basic-auth Secret with a fresh password (`credentials`)
     kCreateTls,          // a TLS Secret (`tls`): the CA, or a leaf signed by it
+    kPromote,            // the Promote RPC to `address`: a wake-up, the status decided it
   };
   Kind kind = Kind::kCreate;
   k8s::ResourceRef ref;
   Json object;
   specs::CredentialsKind credentials = specs::CredentialsKind::kApp;
   specs::TlsSecretKind tls = specs::TlsSecretKind::kCa;
+  std::string address, expected_target;  // kPromote
   // A Normal Event recorded on the Cluster once the action succeeded.
   std::string event_reason, event_message;
 };

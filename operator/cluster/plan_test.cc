@@ -341,3 +341,132 @@ TEST_CASE("a Cluster being deleted is left to the garbage collector") {
 
 }  // namespace
 }  // namespace tusk::op::cluster
+
+namespace tusk::op::cluster {
+namespace {
+
+ObservedCluster HealthyThree() {
+  ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}, {"currentPrimary", "cluster-example-1"},
+                                          {"latestGeneratedNode", 3}, {"phase", "Cluster in healthy state"}}));
+  AddInstance(o, 1, Report(true));
+  auto standby = [](const char* received, const char* replayed) {
+    pb::InstanceStatus s = Report(false);
+    s.set_received_lsn(received);
+    s.set_replayed_lsn(replayed);
+    return s;
+  };
+  AddInstance(o, 2, standby("0/3000100", "0/3000100"));
+  AddInstance(o, 3, standby("0/3000200", "0/3000100"));
+  return o;
+}
+
+std::vector<Action> Of(const Plan& plan, Action::Kind kind) {
+  std::vector<Action> out;
+  for (const auto& a : plan.actions) {
+    if (a.kind == kind) out.push_back(a);
+  }
+  return out;
+}
+
+TEST_CASE("a primary whose postgres is down is failed over to the most advanced standby") {
+  ObservedCluster o = HealthyThree();
+  o.instances[1].report->status->set_postgres_running(false);
+  o.instances[1].pod_ready = false;
+  Plan plan = PlanCluster(o, kSettings);
+  const Json& st = plan.status_patch["status"];
+  CHECK(st["targetPrimary"] == "cluster-example-3");  // received 0/3000200 beats 0/3000100
+  CHECK(st["phase"] == "Failing over");
+  CHECK(st["phaseReason"] == "Failing over from cluster-example-1 to cluster-example-3");
+  CHECK(st["currentPrimaryFailingSinceTimestamp"] == kNow);
+  CHECK(!st.contains("currentPrimary"));  // unchanged until the target serves
+  REQUIRE(plan.events.size() == 1);
+  CHECK(plan.events[0].reason == "FailingOver");
+  CHECK(plan.events[0].message.find("received 0/3000200") != std::string::npos);
+  CHECK(plan.events[0].message.find("cluster-example-2: behind cluster-example-3") != std::string::npos);
+  // The old primary leaves -rw at once: no pod is labelled primary meanwhile.
+  o.cluster = Patched(o.cluster, plan);
+  Plan waiting = PlanCluster(o, kSettings);
+  std::vector<std::string> relabelled;
+  for (const auto& a : Of(waiting, Action::Kind::kPatch)) {
+    if (a.object["metadata"]["labels"]["cnpg.io/instanceRole"] == "primary") relabelled.push_back(a.ref.name);
+  }
+  CHECK(relabelled.empty());
+  auto promote = Of(waiting, Action::Kind::kPromote);
+  REQUIRE(promote.size() == 1);
+  CHECK(promote[0].address == "10.0.0.3:9090");
+  CHECK(promote[0].expected_target == "cluster-example-3");
+  CHECK(waiting.status_patch.is_null());
+
+  SECTION("the target reporting a writable primary completes it") {
+    *o.instances[3].report->status = Report(true);
+    Plan done = PlanCluster(o, kSettings);
+    const Json& st2 = done.status_patch["status"];
+    CHECK(st2["currentPrimary"] == "cluster-example-3");
+    CHECK(st2["currentPrimaryTimestamp"] == kNow);
+    CHECK(st2["currentPrimaryFailingSinceTimestamp"].is_null());
+    std::map<std::string, std::string> labels;
+    for (const auto& a : Of(done, Action::Kind::kPatch)) {
+      labels[a.ref.name] = a.object["metadata"]["labels"]["cnpg.io/instanceRole"];
+    }
+    CHECK(labels["cluster-example-3"] == "primary");
+    CHECK(labels["cluster-example-1"] == "replica");
+    CHECK(Of(done, Action::Kind::kPromote).empty());
+  }
+}
+
+TEST_CASE("a deleted primary pod is failed over; a slow one is not") {
+  ObservedCluster o = HealthyThree();
+  SECTION("pod gone") {
+    o.instances[1].pod.reset();
+    CHECK(PlanCluster(o, kSettings).status_patch["status"]["targetPrimary"] == "cluster-example-3");
+  }
+  SECTION("stream broken but the pod still ready: it may be accepting writes, wait") {
+    o.instances[1].report->connected = false;
+    o.instances[1].report->error = "no report for 3s";
+    Plan plan = PlanCluster(o, kSettings);
+    CHECK(!plan.status_patch.is_null());
+    CHECK(!plan.status_patch["status"].contains("targetPrimary"));
+  }
+  SECTION("stream broken and readiness failing") {
+    o.instances[1].report->connected = false;
+    o.instances[1].pod_ready = false;
+    CHECK(PlanCluster(o, kSettings).status_patch["status"]["targetPrimary"] == "cluster-example-3");
+  }
+}
+
+TEST_CASE("failover candidates: fenced, unreachable and (with required durability) asynchronous standbys are passed over") {
+  ObservedCluster o = HealthyThree();
+  o.instances[1].report->status->set_postgres_running(false);
+  SECTION("fenced") {
+    o.cluster.metadata.annotations = std::map<std::string, std::string>{{"cnpg.io/fencedInstances", "[\"cluster-example-3\"]"}};
+    CHECK(PlanCluster(o, kSettings).status_patch["status"]["targetPrimary"] == "cluster-example-2");
+  }
+  SECTION("unreachable") {
+    o.instances[3].report->connected = false;
+    CHECK(PlanCluster(o, kSettings).status_patch["status"]["targetPrimary"] == "cluster-example-2");
+  }
+  SECTION("dataDurability required: only the standby last seen synchronous") {
+    o.cluster.spec.synchronous = api::SynchronousReplicaConfig{};
+    o.cluster.spec.synchronous->method = "any";
+    o.cluster.spec.synchronous->number = 1;
+    o.cluster.spec.synchronous->data_durability = "required";
+    auto* s = o.instances[1].report->status->add_standbys();
+    s->set_application_name("cluster-example-2");
+    s->set_sync_state(pb::SYNC_STATE_QUORUM);
+    auto* a = o.instances[1].report->status->add_standbys();
+    a->set_application_name("cluster-example-3");
+    a->set_sync_state(pb::SYNC_STATE_ASYNC);
+    CHECK(PlanCluster(o, kSettings).status_patch["status"]["targetPrimary"] == "cluster-example-2");
+  }
+  SECTION("none eligible: no decision, the reason in the status") {
+    o.instances[2].report->connected = false;
+    o.instances[3].report->connected = false;
+    Plan plan = PlanCluster(o, kSettings);
+    CHECK(!plan.status_patch["status"].contains("targetPrimary"));
+    CHECK(plan.status_patch["status"]["phase"] == "Failing over");
+    CHECK(plan.status_patch["status"]["phaseReason"].get<std::string>().find("not reporting") != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tusk::op::cluster
