@@ -13,7 +13,11 @@ Informer::Informer(KubeClient& client, Clock& clock, InformerOptions options)
 
 Informer::~Informer() { Stop(); }
 
-void Informer::AddHandler(EventHandler handler) { handlers_.push_back(std::move(handler)); }
+void Informer::AddHandler(EventHandler handler) {
+  std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+  for (const CachedObject& o : cache_.List()) handler(EventKind::kAdd, nullptr, o);
+  handlers_.push_back(std::move(handler));
+}
 
 void Informer::Start() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -42,6 +46,7 @@ std::string Informer::last_resource_version() const {
   return resource_version_;
 }
 
+// Callers hold dispatch_mu_.
 void Informer::Notify(EventKind kind, const CachedObject* old, const CachedObject& current) {
   for (const auto& h : handlers_) h(kind, old, current);
 }
@@ -66,15 +71,18 @@ Status Informer::ListAll() {
 
   std::vector<CachedObject> removed;
   std::vector<std::pair<std::optional<CachedObject>, CachedObject>> changed;
-  cache_.Replace(std::move(objects), &removed, &changed);
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    resource_version_ = rv;
-  }
-  // A re-list reconciles what the watch missed: deletions and changes alike.
-  for (const auto& o : removed) Notify(EventKind::kDelete, &o, o);
-  for (const auto& [old, now] : changed) {
-    Notify(old ? EventKind::kUpdate : EventKind::kAdd, old ? &*old : nullptr, now);
+    std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+    cache_.Replace(std::move(objects), &removed, &changed);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      resource_version_ = rv;
+    }
+    // A re-list reconciles what the watch missed: deletions and changes alike.
+    for (const auto& o : removed) Notify(EventKind::kDelete, &o, o);
+    for (const auto& [old, now] : changed) {
+      Notify(old ? EventKind::kUpdate : EventKind::kAdd, old ? &*old : nullptr, now);
+    }
   }
   if (!synced_.exchange(true)) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -94,6 +102,7 @@ Status Informer::ApplyEvent(const WatchEvent& event) {
     return OkStatus();
   }
   ASSIGN_OR_RETURN(CachedObject obj, MakeCachedObject(std::string(event.object)));
+  std::lock_guard<std::mutex> dispatch(dispatch_mu_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     resource_version_ = obj.resource_version;

@@ -1,7 +1,7 @@
 // List-then-watch of one resource type into an ObjectCache: watches resume
 // from the last seen resourceVersion (bookmarks keep it fresh), a 410 Gone
-// re-lists, network errors reconnect with back-off. Handlers run on the
-// informer's thread and should only enqueue keys (see EnqueueKey).
+// re-lists, network errors reconnect with back-off. Handlers should only
+// enqueue keys (see EnqueueKey); one informer never runs two of them at once.
 #pragma once
 
 #include <atomic>
@@ -45,7 +45,10 @@ class Informer {
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
-  // Register before Start.
+  // Safe at any time, from any thread. A handler added after objects are
+  // cached first hears an Add for each of them (on the caller's thread, as
+  // client-go's late listeners do), then every later event, with no event
+  // missed or repeated in between. A handler must not call AddHandler.
   void AddHandler(EventHandler handler);
   void Start();
   // Ends the watch and joins the thread.
@@ -76,7 +79,10 @@ class Informer {
   const InformerOptions options_;
   log::Logger log_;
   ObjectCache cache_;
-  std::vector<EventHandler> handlers_;
+  // Held from a cache change through its notification, and by AddHandler
+  // while it replays the cache, so a late handler sees each change once.
+  std::mutex dispatch_mu_;
+  std::vector<EventHandler> handlers_;  // guarded by dispatch_mu_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -1,5 +1,12 @@
 #include "common/k8s/informer.h"
 
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "test/fakes/fake_kube_client.h"
@@ -89,6 +96,112 @@ TEST_CASE("Owner events enqueue the controlling Cluster") {
   REQUIRE(Eventually([&] { return informer.cache().size() == 2; }));
   REQUIRE(queue.Len() == 1);
   CHECK(queue.Get() == "ns/pg");
+}
+
+// What one handler has heard, as a set of live keys and a count of Adds per key.
+struct Heard {
+  std::mutex mu;
+  std::set<std::string> live;
+  std::map<std::string, int> adds;
+  std::vector<std::string> log;  // "add ns/x", "update ns/x", "delete ns/x"
+
+  EventHandler Handler() {
+    return [this](EventKind kind, const CachedObject*, const CachedObject& o) {
+      std::lock_guard<std::mutex> lock(mu);
+      switch (kind) {
+        case EventKind::kAdd:
+          live.insert(o.Key());
+          ++adds[o.Key()];
+          log.push_back("add " + o.Key());
+          break;
+        case EventKind::kUpdate:
+          log.push_back("update " + o.Key());
+          break;
+        case EventKind::kDelete:
+          live.erase(o.Key());
+          log.push_back("delete " + o.Key());
+          break;
+      }
+    };
+  }
+  std::vector<std::string> Log() {
+    std::lock_guard<std::mutex> lock(mu);
+    return log;
+  }
+};
+
+TEST_CASE("A handler added after Start hears an Add for each cached object, then the changes") {
+  FakeKubeClient api;
+  RealClock clock;
+  REQUIRE(api.Create(PodsResource(), Pod("ns", "pg-1", "pg")).ok());
+  REQUIRE(api.Create(PodsResource(), Pod("ns", "pg-2", "pg")).ok());
+  Informer informer(api, clock, PodOptions());
+  Heard early;
+  informer.AddHandler(early.Handler());
+  informer.Start();
+  REQUIRE(informer.WaitForSync(std::chrono::seconds(2)));
+  REQUIRE(Eventually([&] { return api.open_watches() == 1; }));
+
+  Heard late;
+  informer.AddHandler(late.Handler());
+  // The replay is done when AddHandler returns: a controller that registers
+  // late can rely on having heard of everything already cached.
+  std::vector<std::string> replay = late.Log();
+  std::sort(replay.begin(), replay.end());
+  CHECK(replay == std::vector<std::string>{"add ns/pg-1", "add ns/pg-2"});
+
+  REQUIRE(api.Create(PodsResource(), Pod("ns", "pg-3", "pg")).ok());
+  REQUIRE(api.Delete(PodsResource().InNamespace("ns").Named("pg-1")).ok());
+  REQUIRE(Eventually([&] { return late.Log().size() == 4; }));
+  std::vector<std::string> log = late.Log();
+  CHECK(log[2] == "add ns/pg-3");
+  CHECK(log[3] == "delete ns/pg-1");
+  // The early handler heard the same changes, without the replay.
+  REQUIRE(Eventually([&] { return early.Log().size() == 4; }));
+  CHECK(early.Log()[2] == "add ns/pg-3");
+  informer.Stop();
+}
+
+TEST_CASE("Handlers added while events stream in hear each object exactly once") {
+  // The race a shared informer must win: a controller registers while another
+  // controller's objects are being created. Without the replay and the event
+  // delivery being one critical section, an object created in between is
+  // either heard twice (in the replay and as an event) or never.
+  FakeKubeClient api;
+  RealClock clock;
+  Informer informer(api, clock, PodOptions());
+  informer.Start();
+  REQUIRE(informer.WaitForSync(std::chrono::seconds(2)));
+  REQUIRE(Eventually([&] { return api.open_watches() == 1; }));
+
+  constexpr int kPods = 300;
+  std::atomic<int> create_failures{0};  // Catch2 assertions stay on the test's thread
+  std::thread writer([&] {
+    for (int i = 0; i < kPods; ++i) {
+      if (!api.Create(PodsResource(), Pod("ns", "pg-" + std::to_string(i), "pg")).ok()) ++create_failures;
+    }
+  });
+  std::vector<std::unique_ptr<Heard>> handlers;
+  for (int i = 0; i < 20; ++i) {
+    handlers.push_back(std::make_unique<Heard>());
+    informer.AddHandler(handlers.back()->Handler());
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  writer.join();
+  REQUIRE(create_failures == 0);
+  REQUIRE(Eventually([&] { return informer.cache().size() == static_cast<size_t>(kPods); }));
+  for (auto& h : handlers) {
+    REQUIRE(Eventually([&] {
+      std::lock_guard<std::mutex> lock(h->mu);
+      return h->live.size() == static_cast<size_t>(kPods);
+    }));
+    std::lock_guard<std::mutex> lock(h->mu);
+    int twice = 0;
+    for (const auto& [key, n] : h->adds) twice += n > 1 ? 1 : 0;
+    CHECK(twice == 0);
+    CHECK(h->adds.size() == static_cast<size_t>(kPods));
+  }
+  informer.Stop();
 }
 
 TEST_CASE("Informer survives the watch being closed (API server restart) without re-listing") {
