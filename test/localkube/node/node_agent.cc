@@ -4,7 +4,6 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -44,19 +43,6 @@ NodeFacts GatherFacts(const KubeletConfig& kc) {
   while (!boot.empty() && boot.back() == '\n') boot.pop_back();
   f.boot_id = boot;
   return f;
-}
-
-std::string NowRfc3339() { return FormatRfc3339(std::chrono::system_clock::now()); }
-
-// A Lease's MicroTime: "2026-01-31T12:00:00.123456Z".
-std::string NowRfc3339Micro() {
-  const auto now = std::chrono::system_clock::now();
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::string seconds = FormatRfc3339(now);  // ends in "Z"
-  char fraction[16];
-  std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>(micros));
-  return seconds.substr(0, seconds.size() - 1) + fraction;
 }
 
 std::string Uid(const json& o) { return o.value("/metadata/uid"_json_pointer, std::string()); }
@@ -127,7 +113,7 @@ Status NodeAgent::Register() {
 }
 
 void NodeAgent::Heartbeat() {
-  const std::string now = NowRfc3339();
+  const std::string now = FormatRfc3339(clock_.WallNow());
   std::string node_uid;
   for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
     auto node = api_->Get("nodes", "", name());
@@ -151,7 +137,7 @@ void NodeAgent::Heartbeat() {
     }
   }
   for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
-    const std::string renew = NowRfc3339Micro();
+    const std::string renew = FormatRfc3339Micro(clock_.WallNow());  // a Lease's MicroTime
     auto lease = api_->Get(kLeases, kLeaseNamespace, name());
     if (!lease.ok() && lease.error().code == 404) {
       auto created = api_->Create(kLeases, kLeaseNamespace, NodeLease(name(), node_uid, renew));
