@@ -1,5 +1,8 @@
 #include "common/backup/backup_info.h"
 
+#include "common/backup/layout.h"
+
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -15,6 +18,20 @@ std::string Trim(const std::string& s) {
 }
 
 std::string OrNone(const std::string& s) { return s.empty() ? "None" : s; }
+
+// A whole decimal field of the file; an error names the key, so a damaged
+// backup.info is reported rather than read as zeros.
+template <typename T>
+StatusOr<T> Number(std::string_view key, std::string_view text) {
+  T v{};
+  if (!text.empty() && text[0] == '-') return DataLossError("backup.info: " + std::string(key) + " is negative");
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return DataLossError("backup.info: " + std::string(key) + "=" + std::string(text.substr(0, 40)) +
+                         " is not a number in range");
+  }
+  return v;
+}
 std::string NoneToEmpty(const std::string& s) { return s == "None" ? "" : s; }
 
 }  // namespace
@@ -54,12 +71,19 @@ std::string PythonUnrepr(const std::string& s) {
       case 'n': out.push_back('\n'); break;
       case 'r': out.push_back('\r'); break;
       case 't': out.push_back('\t'); break;
-      case 'x':
-        if (i + 2 < s.size()) {
-          out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      case 'x': {
+        // Both hex digits must come before the closing quote; anything else
+        // is kept as written.
+        unsigned byte = 0;
+        const char* digits = s.data() + i + 1;
+        if (i + 3 < s.size() && std::from_chars(digits, digits + 2, byte, 16).ptr == digits + 2) {
+          out.push_back(static_cast<char>(byte));
           i += 2;
+        } else {
+          out += "\\x";
         }
         break;
+      }
       default: out.push_back(n);
     }
   }
@@ -169,39 +193,58 @@ StatusOr<BackupInfo> ParseBackupInfo(const std::string& text) {
   }
   if (!kv.count("status")) return InvalidArgumentError("backup.info has no status");
   auto get = [&](const char* k) { return kv.count(k) ? NoneToEmpty(kv[k]) : std::string(); };
-  auto num = [&](const char* k) -> uint64_t {
+  auto num = [&](const char* k) -> StatusOr<uint64_t> {
     std::string v = get(k);
-    return v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
+    return v.empty() ? StatusOr<uint64_t>(uint64_t{0}) : Number<uint64_t>(k, v);
   };
   i.backup_label = get("backup_label").empty() ? "" : PythonUnrepr(get("backup_label"));
   i.backup_name = get("backup_name");
-  i.begin_offset = num("begin_offset");
+  ASSIGN_OR_RETURN(i.begin_offset, num("begin_offset"));
   i.begin_time = get("begin_time");
   i.begin_wal = get("begin_wal");
   i.begin_xlog = get("begin_xlog");
   i.config_file = get("config_file");
   i.hba_file = get("hba_file");
   i.ident_file = get("ident_file");
-  i.end_offset = num("end_offset");
+  ASSIGN_OR_RETURN(i.end_offset, num("end_offset"));
   i.end_time = get("end_time");
   i.end_wal = get("end_wal");
   i.end_xlog = get("end_xlog");
   i.error = get("error");
   i.pgdata = get("pgdata");
-  if (!get("size").empty()) i.size = num("size");
+  if (!get("size").empty()) {
+    ASSIGN_OR_RETURN(i.size, num("size"));
+  }
   i.status = get("status");
   i.systemid = get("systemid");
-  i.timeline = static_cast<int>(num("timeline"));
-  i.version = static_cast<int>(num("version"));
-  if (num("xlog_segment_size") != 0) i.xlog_segment_size = num("xlog_segment_size");
+  if (!get("timeline").empty()) {
+    ASSIGN_OR_RETURN(i.timeline, Number<int>("timeline", get("timeline")));
+  }
+  if (!get("version").empty()) {
+    ASSIGN_OR_RETURN(i.version, Number<int>("version", get("version")));
+  }
+  ASSIGN_OR_RETURN(uint64_t segment_size, num("xlog_segment_size"));
+  if (segment_size != 0) {
+    // Segment names are computed from it: a size PostgreSQL cannot have
+    // would divide by zero or name the wrong files.
+    if (!IsValidSegmentSize(segment_size)) {
+      return DataLossError("backup.info: xlog_segment_size=" + std::to_string(segment_size) +
+                           " is not a WAL segment size (a power of two from 1 MiB to 1 GiB)");
+    }
+    i.xlog_segment_size = segment_size;
+  }
   // copy_stats is a Python dict: {'total_time': 12.3, 'number_of_workers': 4}
   const std::string stats = get("copy_stats");
   auto stat = [&](const std::string& key) -> const char* {
     auto at = stats.find("'" + key + "':");
     return at == std::string::npos ? nullptr : stats.c_str() + at + key.size() + 3;
   };
+  // Statistics only: a value that does not parse is left at its default.
   if (const char* v = stat("total_time")) i.copy_seconds = std::strtod(v, nullptr);
-  if (const char* v = stat("number_of_workers")) i.workers = std::atoi(v);
+  if (const char* v = stat("number_of_workers")) {
+    while (*v == ' ') ++v;
+    std::from_chars(v, stats.c_str() + stats.size(), i.workers);
+  }
   return i;
 }
 

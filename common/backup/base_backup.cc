@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <thread>
 
@@ -182,15 +183,25 @@ StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout
       "(SELECT system_identifier::text FROM pg_control_system()), current_setting('config_file'), "
       "current_setting('hba_file'), current_setting('ident_file'), "
       "(SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')"));
+  if (facts.size() != 1 || facts[0].size() != 8) return InternalError("the server facts query returned no row");
   const bool standby = facts[0][0] == "true";
   BackupInfo info;
   info.pgdata = facts[0][1];
-  info.version = std::atoi(facts[0][2].c_str());
+  const std::string& version = facts[0][2];
+  if (std::from_chars(version.data(), version.data() + version.size(), info.version).ptr != version.data() + version.size()) {
+    return InternalError("server_version_num '" + version + "' is not a number");
+  }
   info.systemid = facts[0][3];
   info.config_file = facts[0][4];
   info.hba_file = facts[0][5];
   info.ident_file = facts[0][6];
-  info.xlog_segment_size = std::strtoull(facts[0][7].c_str(), nullptr, 10);
+  const std::string& segment_size = facts[0][7];
+  auto [seg_end, seg_ec] = std::from_chars(segment_size.data(), segment_size.data() + segment_size.size(),
+                                           info.xlog_segment_size);
+  if (seg_ec != std::errc() || seg_end != segment_size.data() + segment_size.size() ||
+      !IsValidSegmentSize(info.xlog_segment_size)) {
+    return InternalError("wal_segment_size '" + segment_size + "' is not a WAL segment size in bytes");
+  }
   info.backup_name = o.backup_name;
   info.workers = o.jobs;
   RETURN_IF_ERROR(store->CheckBucket());
@@ -245,8 +256,11 @@ StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout
 
   // The label is the authority on where the backup starts.
   std::string start = LabelField(info.backup_label, "START WAL LOCATION");  // "0/4000028 (file 0000...)"
-  info.timeline = std::atoi(LabelField(info.backup_label, "START TIMELINE").c_str());
-  if (info.timeline == 0) info.timeline = 1;
+  const std::string timeline = LabelField(info.backup_label, "START TIMELINE");
+  if (std::from_chars(timeline.data(), timeline.data() + timeline.size(), info.timeline).ec != std::errc() ||
+      info.timeline <= 0) {
+    info.timeline = 1;
+  }
   auto begin = ParseLsn(start.substr(0, start.find(' ')));
   auto end = ParseLsn(info.end_xlog);
   if (!begin.ok() || !end.ok()) return fail(InternalError("unexpected backup label: " + info.backup_label));

@@ -1,6 +1,7 @@
 #include "common/backup/layout.h"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -63,10 +64,23 @@ std::string SegmentNameAt(uint32_t timeline, uint64_t lsn, uint64_t segment_size
   return Hex8(timeline) + Hex8(segno / per_id) + Hex8(segno % per_id);
 }
 
-std::string NextSegmentName(std::string_view segment, uint64_t segment_size) {
-  uint32_t tli = static_cast<uint32_t>(std::stoul(std::string(segment.substr(0, 8)), nullptr, 16));
-  uint64_t log = std::stoull(std::string(segment.substr(8, 8)), nullptr, 16);
-  uint64_t seg = std::stoull(std::string(segment.substr(16, 8)), nullptr, 16);
+bool IsValidSegmentSize(uint64_t segment_size) {
+  return segment_size >= (1u << 20) && segment_size <= (1u << 30) && (segment_size & (segment_size - 1)) == 0;
+}
+
+StatusOr<std::string> NextSegmentName(std::string_view segment, uint64_t segment_size) {
+  if (!IsWalSegmentName(segment)) return InvalidArgumentError("'" + std::string(segment) + "' is not a WAL segment name");
+  if (!IsValidSegmentSize(segment_size)) {
+    return InvalidArgumentError(std::to_string(segment_size) + " is not a WAL segment size");
+  }
+  auto hex = [&](size_t at) {
+    uint32_t v = 0;
+    std::from_chars(segment.data() + at, segment.data() + at + 8, v, 16);  // 8 hex digits: always fits
+    return v;
+  };
+  uint32_t tli = hex(0);
+  uint64_t log = hex(8);
+  uint64_t seg = hex(16);
   uint64_t per_id = 0x100000000ull / segment_size;
   uint64_t segno = log * per_id + seg + 1;
   return SegmentNameAt(tli, segno * segment_size, segment_size);

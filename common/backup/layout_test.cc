@@ -38,8 +38,8 @@ TEST_CASE("WAL names follow barman's accepted set") {
 }
 
 TEST_CASE("segment arithmetic crosses the log boundary") {
-  CHECK(NextSegmentName("0000000100000000000000FE") == "0000000100000000000000FF");
-  CHECK(NextSegmentName("0000000100000000000000FF") == "000000010000000100000000");
+  CHECK(NextSegmentName("0000000100000000000000FE").value_or("") == "0000000100000000000000FF");
+  CHECK(NextSegmentName("0000000100000000000000FF").value_or("") == "000000010000000100000000");
   CHECK(SegmentNameAt(2, 0x1A2B000028) == "000000020000001A0000002B");
   auto lsn = ParseLsn("1A/2B000028");
   REQUIRE(lsn.ok());

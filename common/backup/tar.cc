@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -211,6 +212,10 @@ Status TarExtractor::OnHeader(const char* h) {
   left_ = e.size;
   pad_ = (kBlock - e.size % kBlock) % kBlock;
   if (e.type == 'x' || e.type == 'g' || e.type == 'L' || e.type == 'K') {
+    // These are held in memory whole; a name or PAX block is never this big.
+    if (e.type != 'g' && e.size > kMaxExtendedHeader) {
+      return DataLossError("a tar extended header of " + std::to_string(e.size) + " bytes: the archive is corrupt");
+    }
     pax_buf_.clear();
     state_ = e.type == 'x' ? State::kPax : e.type == 'L' ? State::kLongName : e.type == 'K' ? State::kLongLink : State::kSkip;
     if (left_ == 0 && pad_ == 0) state_ = State::kHeader;
@@ -236,6 +241,37 @@ Status TarExtractor::OnHeader(const char* h) {
   if (left_ == 0 && pad_ == 0) {
     RETURN_IF_ERROR(CloseMember());
     state_ = State::kHeader;
+  }
+  return OkStatus();
+}
+
+Status TarExtractor::ParsePax(std::string_view records) {
+  // "<len> <key>=<value>\n", where <len> counts the whole record.
+  while (!records.empty()) {
+    size_t sp = records.find(' ');
+    size_t len = 0;
+    auto [end, ec] = std::from_chars(records.data(), records.data() + std::min(sp, records.size()), len);
+    if (sp == std::string_view::npos || ec != std::errc() || end != records.data() + sp || len <= sp + 1 ||
+        len > records.size() || records[len - 1] != '\n') {
+      return DataLossError("a PAX header record is malformed: the archive is corrupt");
+    }
+    std::string_view rec = records.substr(sp + 1, len - sp - 2);
+    records.remove_prefix(len);
+    size_t eq = rec.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view k = rec.substr(0, eq), v = rec.substr(eq + 1);
+    if (k == "path") {
+      pending_path_ = std::string(v);
+    } else if (k == "linkpath") {
+      pending_link_ = std::string(v);
+    } else if (k == "size") {
+      uint64_t size = 0;
+      auto [size_end, size_ec] = std::from_chars(v.data(), v.data() + v.size(), size);
+      if (v.empty() || size_ec != std::errc() || size_end != v.data() + v.size() || size == UINT64_MAX) {
+        return DataLossError("a PAX size '" + std::string(v.substr(0, 40)) + "' is not a number: the archive is corrupt");
+      }
+      pending_size_ = size;
+    }
   }
   return OkStatus();
 }
@@ -287,22 +323,7 @@ Status TarExtractor::Write(std::string_view bytes) {
     } else if (state_ == State::kLongLink) {
       pending_link_ = std::string(pax_buf_.c_str());
     } else if (state_ == State::kPax) {
-      size_t pos = 0;
-      while (pos < pax_buf_.size()) {
-        size_t sp = pax_buf_.find(' ', pos);
-        if (sp == std::string::npos) break;
-        size_t len = std::strtoull(pax_buf_.c_str() + pos, nullptr, 10);
-        if (len == 0 || pos + len > pax_buf_.size()) break;
-        std::string rec = pax_buf_.substr(sp + 1, pos + len - sp - 2);
-        size_t eq = rec.find('=');
-        if (eq != std::string::npos) {
-          std::string k = rec.substr(0, eq), v = rec.substr(eq + 1);
-          if (k == "path") pending_path_ = v;
-          else if (k == "linkpath") pending_link_ = v;
-          else if (k == "size") pending_size_ = std::strtoull(v.c_str(), nullptr, 10);
-        }
-        pos += len;
-      }
+      RETURN_IF_ERROR(ParsePax(pax_buf_));
     }
     state_ = State::kHeader;
   }

@@ -61,6 +61,7 @@ class TarExtractor {
 
  private:
   Status OnHeader(const char* block);
+  Status ParsePax(std::string_view records);
   Status OpenMember();
   Status CloseMember();
   void StartWriteback();
@@ -79,6 +80,7 @@ class TarExtractor {
   uint64_t written_ = 0;         // bytes of the open member written
   uint64_t writeback_from_ = 0;  // where its writeback has not been started
   static constexpr uint64_t kWritebackStep = 8u << 20;
+  static constexpr uint64_t kMaxExtendedHeader = 1u << 20;
   uint64_t files_ = 0;
   bool ended_ = false;
 };

@@ -48,7 +48,9 @@ Status RestoreWal(s3::ObjectStore* store, const Layout& layout, const std::strin
     RETURN_IF_ERROR(MakeDirs(spool, 0700));
     std::string next = name;
     for (int i = 1; i < options.max_parallel; ++i) {
-      next = NextSegmentName(next, options.segment_size);
+      auto following = NextSegmentName(next, options.segment_size);
+      if (!following.ok()) break;  // nothing to prefetch; the asked-for file is still fetched
+      next = *following;
       if (PathExists(spool + "/" + next)) continue;
       prefetch.push_back(std::async(std::launch::async, [store, &layout, next, spool] {
         return FetchWalFile(store, layout, next, spool + "/" + next);
