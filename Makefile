@@ -17,7 +17,7 @@ DEB_PACKAGES := \
 	python3 python3-kubernetes python3-yaml barman-cli-cloud \
 	iproute2 iptables util-linux procps psmisc openssl curl ca-certificates nodejs
 
-.PHONY: all deps build test unit bench demo clean
+.PHONY: all deps build test unit bench demo demo-down clean
 
 all: build
 
@@ -55,10 +55,14 @@ bench:
 	@$(MAKE) --no-print-directory build >&2
 	@BUILD_DIR=$(BUILD_DIR) BENCH="$(BENCH)" test/bench/run
 
+# cluster-example on localkube (3 nodes, as root); tools/demo.py says how to
+# connect once psql through the -rw Service answers. demo-down checks that
+# nothing of it is left.
 demo: build
-	@echo "make demo: not available yet. The demo runs a Cluster on the embedded localkube," >&2
-	@echo "which needs the operator (tusk-operator); it does not exist yet." >&2
-	@exit 2
+	@BUILD_DIR=$(BUILD_DIR) python3 tools/demo.py up
+
+demo-down:
+	@BUILD_DIR=$(BUILD_DIR) python3 tools/demo.py down
 
 clean:
 	rm -rf $(BUILD_DIR)
