@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/backup/pg_session.h"
+#include "common/pg/lsn.h"
 #include "common/backup/tar.h"
 #include "common/s3/transfer.h"
 
@@ -261,14 +262,14 @@ StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout
       info.timeline <= 0) {
     info.timeline = 1;
   }
-  auto begin = ParseLsn(start.substr(0, start.find(' ')));
-  auto end = ParseLsn(info.end_xlog);
+  auto begin = pg::Lsn::Parse(start.substr(0, start.find(' ')));
+  auto end = pg::Lsn::Parse(info.end_xlog);
   if (!begin.ok() || !end.ok()) return fail(InternalError("unexpected backup label: " + info.backup_label));
-  info.begin_xlog = FormatLsn(*begin);
-  info.begin_wal = SegmentNameAt(info.timeline, *begin, info.xlog_segment_size);
-  info.begin_offset = *begin % info.xlog_segment_size;
-  info.end_wal = SegmentNameAt(info.timeline, *end, info.xlog_segment_size);
-  info.end_offset = *end % info.xlog_segment_size;
+  info.begin_xlog = begin->ToString();
+  info.begin_wal = SegmentNameAt(info.timeline, begin->value(), info.xlog_segment_size);
+  info.begin_offset = begin->value() % info.xlog_segment_size;
+  info.end_wal = SegmentNameAt(info.timeline, end->value(), info.xlog_segment_size);
+  info.end_offset = end->value() % info.xlog_segment_size;
   info.copy_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!standby) {

@@ -86,23 +86,6 @@ StatusOr<std::string> NextSegmentName(std::string_view segment, uint64_t segment
   return SegmentNameAt(tli, segno * segment_size, segment_size);
 }
 
-StatusOr<uint64_t> ParseLsn(std::string_view text) {
-  size_t slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= text.size() ||
-      !AllHex(text.substr(0, slash)) || !AllHex(text.substr(slash + 1)) || slash > 8 || text.size() - slash - 1 > 8) {
-    return InvalidArgumentError("'" + std::string(text) + "' is not an LSN like 0/3000028");
-  }
-  uint64_t hi = std::stoull(std::string(text.substr(0, slash)), nullptr, 16);
-  uint64_t lo = std::stoull(std::string(text.substr(slash + 1)), nullptr, 16);
-  return (hi << 32) | lo;
-}
-
-std::string FormatLsn(uint64_t lsn) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn & 0xFFFFFFFF));
-  return buf;
-}
-
 Layout::Layout(Destination dest, std::string server_name) : dest_(std::move(dest)), server_(std::move(server_name)) {}
 
 std::string Layout::ServerPrefix() const { return (dest_.path.empty() ? "" : dest_.path + "/") + server_ + "/"; }

@@ -33,9 +33,6 @@ bool IsHistoryFileName(std::string_view name);
 // What PostgreSQL allows for wal_segment_size: a power of two, 1 MiB to 1 GiB.
 bool IsValidSegmentSize(uint64_t segment_size);
 
-// "1A/2B000028" <-> 0x1A2B000028.
-StatusOr<uint64_t> ParseLsn(std::string_view text);
-std::string FormatLsn(uint64_t lsn);
 // The segment after `segment` (same timeline), for prefetching; an error when
 // `segment` is not a segment name or the size is not a valid one.
 StatusOr<std::string> NextSegmentName(std::string_view segment, uint64_t segment_size = kDefaultWalSegmentSize);

@@ -9,6 +9,7 @@
 
 #include "common/backup/compression.h"
 #include "common/backup/tar.h"
+#include "common/pg/lsn.h"
 #include "common/base/files.h"
 #include "common/s3/transfer.h"
 
@@ -70,9 +71,9 @@ StatusOr<BackupInfo> ChooseBackup(const std::vector<BackupInfo>& backups, const 
     return NotFoundError("no backup ended before the target time " + target.value + "; pick an earlier target");
   }
   if (target.kind == RecoveryTarget::Kind::kLsn) {
-    ASSIGN_OR_RETURN(uint64_t lsn, ParseLsn(target.value));
+    ASSIGN_OR_RETURN(pg::Lsn lsn, pg::Lsn::Parse(target.value));
     for (auto it = backups.rbegin(); it != backups.rend(); ++it) {
-      auto end = ParseLsn(it->end_xlog);
+      auto end = pg::Lsn::Parse(it->end_xlog);
       if (end.ok() && *end <= lsn) return *it;
     }
     return NotFoundError("no backup ended before the target LSN " + target.value);

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test/unit/fuzz_inputs.h"
+
 using tusk::pg::Lsn;
 
 TEST_CASE("Lsn parses and prints PostgreSQL's text form") {
@@ -27,4 +29,23 @@ TEST_CASE("Lsn orders positions and measures lag in bytes") {
   CHECK(b.BytesAfter(a) == 0x148);
   CHECK(a.BytesAfter(b) == 0);
   CHECK(Lsn::Parse("1/0")->BytesAfter(*Lsn::Parse("0/FFFFFFFF")) == 1);
+}
+
+TEST_CASE("Lsn fuzz: any text is a position or an error, and what parses prints back") {
+  std::vector<std::string> inputs = tusk::testing::RandomInputs(7, 3000, 24, "0123456789ABCDEFabcdef/ +-xX");
+  for (auto& s : tusk::testing::RandomInputs(8, 500, 24)) inputs.push_back(std::move(s));
+  for (auto& s : tusk::testing::Truncations("FFFFFFFF/FFFFFFFF")) inputs.push_back(std::move(s));
+  for (auto& s : tusk::testing::Mutations(9, "16/B374D848", 500)) inputs.push_back(std::move(s));
+  for (auto& s : tusk::testing::HugeNumbers()) inputs.push_back(s + "/" + s);
+  size_t parsed = 0;
+  for (const auto& in : inputs) {
+    tusk::StatusOr<Lsn> l = tusk::InvalidArgumentError("unset");
+    REQUIRE_NOTHROW(l = Lsn::Parse(in));
+    if (!l.ok()) continue;
+    ++parsed;
+    INFO(in);
+    CHECK(Lsn::Parse(l->ToString()).value_or(Lsn(1)) == *l);
+  }
+  CHECK(parsed > 0);
+  CHECK(Lsn::Parse("FFFFFFFF/FFFFFFFF")->value() == UINT64_MAX);
 }
