@@ -12,11 +12,38 @@
 namespace tusk::op {
 namespace {
 
-// What a report says, without what changes on every heartbeat.
+// What a report says, without what changes on every heartbeat: the
+// sequence and timestamp, and the positions and lags that move with every
+// write. A busy primary then wakes its Cluster's reconcile only when
+// something a decision depends on changes (role, readiness, running,
+// timeline, the standbys' set and sync state, errors); the latest LSNs are
+// still in Reports() for whoever reads them.
 std::string Material(const pb::InstanceStatus& status) {
   pb::InstanceStatus copy = status;
   copy.clear_sequence();
   copy.clear_reported_unix_ms();
+  copy.clear_current_lsn();
+  copy.clear_received_lsn();
+  copy.clear_replayed_lsn();
+  copy.clear_flushed_lsn();
+  copy.clear_last_replay_unix_ms();
+  copy.mutable_wal_receiver()->clear_latest_end_lsn();
+  copy.mutable_wal_receiver()->clear_last_msg_receipt_unix_ms();
+  for (auto& s : *copy.mutable_standbys()) {
+    s.clear_sent_lsn();
+    s.clear_write_lsn();
+    s.clear_flush_lsn();
+    s.clear_replay_lsn();
+    s.clear_write_lag_us();
+    s.clear_flush_lag_us();
+    s.clear_replay_lag_us();
+    s.clear_replay_lag_bytes();
+  }
+  for (auto& slot : *copy.mutable_replication_slots()) {
+    slot.clear_restart_lsn();
+    slot.clear_retained_bytes();
+  }
+  copy.clear_archiver();
   std::string out;
   // Deterministic so that equal reports serialize equally (map fields).
   google::protobuf::io::StringOutputStream stream(&out);

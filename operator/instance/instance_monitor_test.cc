@@ -88,7 +88,7 @@ TEST_CASE("A first report calls on_change once with the Cluster's key and is kep
   CHECK(f.monitor->Reports("ns/other").empty());
 }
 
-TEST_CASE("A heartbeat that changes only sequence and time does not call on_change; a real change does") {
+TEST_CASE("A heartbeat that changes only sequence, time and positions does not call on_change; a real change does") {
   Fixture f;
   f.client.SetStatus(kAddr1, Primary("pg-1"));
   f.monitor->Track(kKey, {{"pg-1", kAddr1}});
@@ -103,11 +103,19 @@ TEST_CASE("A heartbeat that changes only sequence and time does not call on_chan
   CHECK(r.status->sequence() == 3);  // the kept report is the latest one
   CHECK(r.last_report == f.clock.Now());
 
+  // Positions move with every write: kept, but no wake-up.
   pb::InstanceStatus moved = Primary("pg-1");
   moved.set_current_lsn("0/3000200");
   f.client.SetStatus(kAddr1, moved);
-  REQUIRE(f.Changes() == 2);
+  CHECK(f.Changes() == 1);
   CHECK(f.Report("pg-1").status->current_lsn() == "0/3000200");
+
+  // Postgres going down is a change.
+  pb::InstanceStatus down = moved;
+  down.set_postgres_running(false);
+  f.client.SetStatus(kAddr1, down);
+  REQUIRE(f.Changes() == 2);
+  CHECK_FALSE(f.Report("pg-1").status->postgres_running());
 }
 
 TEST_CASE("An unreachable instance is reported disconnected with the error, once, and retried with back-off") {
