@@ -1,7 +1,5 @@
 #include "common/pg/config_render.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -9,6 +7,8 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "common/base/sha256.h"
 
 namespace tusk::pg {
 namespace {
@@ -68,18 +68,6 @@ bool ParsesAsBool(std::string v) {
 bool IsFalse(std::string v) {
   std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
   return v == "off" || v == "of" || v == "false" || v == "f" || v == "no" || v == "n" || v == "0";
-}
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
 }
 
 std::string RenderConfFile(const std::string& header, const std::map<std::string, std::string>& params) {

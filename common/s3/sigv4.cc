@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
@@ -67,12 +66,6 @@ std::string HexLower(std::string_view bytes) {
     out.push_back(kHex[c & 15]);
   }
   return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return HexLower(std::string_view(reinterpret_cast<char*>(md), sizeof md));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {

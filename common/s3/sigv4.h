@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/base/sha256.h"  // Sha256Hex, the payload hash
+
 namespace tusk::s3 {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -32,7 +34,6 @@ struct SigningInput {
 // everything else %XX upper-case; '/' kept only when `keep_slash`.
 std::string UriEncode(std::string_view in, bool keep_slash);
 
-std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string HexLower(std::string_view bytes);
 
