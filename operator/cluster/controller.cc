@@ -32,6 +32,19 @@ bool PodReady(const Json& pod) {
   return false;
 }
 
+// PodScheduled False: why the scheduler (or the volume binding) refuses it.
+std::string Unschedulable(const Json& pod) {
+  const Json* conditions = Field(pod, {"status", "conditions"});
+  if (!conditions || !conditions->is_array()) return "";
+  for (const Json& c : *conditions) {
+    if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False") {
+      std::string message = c.value("message", "");
+      return message.empty() ? c.value("reason", "Unschedulable") : message;
+    }
+  }
+  return "";
+}
+
 bool ControlledBy(const k8s::CachedObject& o, const std::string& uid) {
   for (const auto& owner : o.owners) {
     if (owner.controller && owner.uid == uid) return true;
@@ -125,6 +138,7 @@ StatusOr<ObservedCluster> ClusterController::Observe(const Json& object) {
     i.pod_terminating = Field(*json, {"metadata", "deletionTimestamp"}) != nullptr;
     i.pod_ip = StringAt(*json, {"status", "podIP"});
     i.pod_phase = StringAt(*json, {"status", "phase"});
+    i.unschedulable = Unschedulable(*json);
     auto labels = pod.LabelMap();
     i.role_label = labels[specs::kInstanceRoleLabel];
     i.legacy_role_label = labels[specs::kLegacyRoleLabel];

@@ -27,6 +27,8 @@ struct ObservedInstance {
   bool pod_terminating = false;  // deletionTimestamp set
   std::string pod_ip;
   std::string pod_phase;  // Pending while the init containers (initdb, join) run
+  // The scheduler's or the volume's refusal (PodScheduled False), if any.
+  std::string unschedulable;
   std::string role_label;  // cnpg.io/instanceRole as it is now
   std::string legacy_role_label;
   bool data_pvc = false, wal_pvc = false;

@@ -454,6 +454,13 @@ Plan PlanCluster(const ObservedCluster& o, const specs::OperatorSettings& settin
     PlanRoleLabels(after, plan);
     if (topology.phase.empty()) topology = SettledTopology(o);
   }
+  // A pod the scheduler refuses says why, whatever step it holds up.
+  for (const auto& [serial, i] : o.instances) {
+    if (i.unschedulable.empty() || topology.phase == kPhaseInvalid) continue;
+    topology.reason = i.name + " cannot be scheduled: " + i.unschedulable;
+    plan.events.push_back({"Warning", "Unschedulable", topology.reason});
+    break;
+  }
   // A warning is told once, when it first shows, not on every reconcile.
   if (c.status.phase == topology.phase && c.status.phase_reason == topology.reason) {
     std::erase_if(plan.events, [](const Event& e) { return e.type == "Warning"; });

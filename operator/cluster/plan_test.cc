@@ -327,6 +327,21 @@ TEST_CASE("a Secret the user names must exist before any instance is created") {
   CHECK(Created(PlanCluster(o, kSettings), "pods") == std::vector<std::string>{"cluster-example-1"});
 }
 
+TEST_CASE("a pod the scheduler refuses is named with the reason, once") {
+  ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}, {"latestGeneratedNode", 1}}));
+  AddInstance(o, 1, std::nullopt);
+  o.instances[1].pod_phase = "Pending";
+  o.instances[1].unschedulable = "0/3 nodes are available: 3 Insufficient storage.";
+  Plan plan = PlanCluster(o, kSettings);
+  CHECK(plan.status_patch["status"]["phase"] == "Setting up primary");
+  CHECK(plan.status_patch["status"]["phaseReason"] ==
+        "cluster-example-1 cannot be scheduled: 0/3 nodes are available: 3 Insufficient storage.");
+  REQUIRE(plan.events.size() == 1);
+  CHECK(plan.events[0].reason == "Unschedulable");
+  o.cluster = Patched(o.cluster, plan);
+  CHECK(PlanCluster(o, kSettings).events.empty());
+}
+
 TEST_CASE("enableSuperuserAccess adds the superuser secret") {
   ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}}, {{"enableSuperuserAccess", true}}));
   CHECK(Created(PlanCluster(o, kSettings), "secrets") == std::vector<std::string>{"cluster-example-superuser"});
