@@ -1,7 +1,9 @@
 #include "common/backup/backup_info.h"
 
 #include "common/backup/layout.h"
+#include "common/base/clock.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -103,42 +105,28 @@ std::string PythonTime(std::chrono::system_clock::time_point t) {
 }
 
 StatusOr<std::chrono::system_clock::time_point> ParseTimestamp(const std::string& text) {
-  // "YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM|+HH|Z| UTC]"
-  int y, mo, d, h, mi, s;
-  if (std::sscanf(text.c_str(), "%d-%d-%d%*[ T]%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) {
-    return InvalidArgumentError("'" + text + "' is not a timestamp like 2026-11-25 10:53:11+00:00");
+  // barman writes str(datetime) ("2026-11-25 10:53:11.123456+00:00"), and a
+  // recovery target may be written as PostgreSQL prints it ("...+00", " UTC",
+  // no zone meaning UTC); the zone is brought to RFC 3339's form, then common
+  // /base's parser reads it.
+  size_t end = std::min<size_t>(text.size(), 19);
+  if (end < text.size() && text[end] == '.') {
+    ++end;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
   }
-  size_t pos = text.find(':');
-  pos = text.find(':', pos + 1) + 3;
-  long long micros = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    size_t end = pos + 1;
-    std::string frac;
-    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) frac.push_back(text[end++]);
-    frac = (frac + "000000").substr(0, 6);
-    micros = std::stoll(frac);
-    pos = end;
-  }
-  while (pos < text.size() && text[pos] == ' ') ++pos;
-  long offset = 0;
-  std::string zone = text.substr(std::min(pos, text.size()));
-  if (!zone.empty() && (zone[0] == '+' || zone[0] == '-')) {
-    int zh = 0, zm = 0;
-    std::sscanf(zone.c_str() + 1, "%2d:%2d", &zh, &zm);
-    if (zone.find(':') == std::string::npos && zone.size() >= 5) std::sscanf(zone.c_str() + 1, "%2d%2d", &zh, &zm);
-    offset = (zh * 3600L + zm * 60L) * (zone[0] == '-' ? -1 : 1);
-  } else if (!zone.empty() && zone != "Z" && zone != "UTC" && zone != "GMT") {
+  std::string zone = Trim(text.substr(end));
+  if (zone.empty() || zone == "UTC" || zone == "GMT") {
+    zone = "Z";
+  } else if ((zone[0] == '+' || zone[0] == '-') && zone.size() == 3) {
+    zone += ":00";
+  } else if ((zone[0] == '+' || zone[0] == '-') && zone.size() == 5 && zone.find(':') == std::string::npos) {
+    zone.insert(3, ":");
+  } else if (zone[0] != '+' && zone[0] != '-' && zone != "Z") {
     return InvalidArgumentError("timestamp '" + text + "': give the zone as an offset (+00:00) or UTC");
   }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  std::time_t t = timegm(&tm) - offset;
-  return std::chrono::system_clock::from_time_t(t) + std::chrono::microseconds(micros);
+  auto t = ParseRfc3339(text.substr(0, end) + zone);
+  if (!t.ok()) return InvalidArgumentError("'" + text + "' is not a timestamp like 2026-11-25 10:53:11+00:00");
+  return *t;
 }
 
 std::string RenderBackupInfo(const BackupInfo& i) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/backup/restore.h"
+#include "common/base/clock.h"
 
 namespace tusk::backup {
 namespace {
@@ -55,6 +56,13 @@ TEST_CASE("timestamps parse with offsets, fractions and UTC") {
   CHECK(*a == *c);
   CHECK(PythonTime(*a) == "2026-11-25 10:53:11.500000+00:00");
   CHECK(!ParseTimestamp("yesterday").ok());
+  // As PostgreSQL prints a timestamptz, and without a zone (read as UTC).
+  CHECK(ParseTimestamp("2026-11-25 11:53:11.5+01").value_or(WallTime()) == *a);
+  CHECK(ParseTimestamp("2026-11-25 11:53:11.5+0100").value_or(WallTime()) == *a);
+  CHECK(ParseTimestamp("2026-11-25 10:53:11.5").value_or(WallTime()) == *a);
+  CHECK(ParseTimestamp("2026-11-25T10:53:11.5Z").value_or(WallTime()) == *a);
+  CHECK(ParseTimestamp("2026-11-25 10:53:11 Europe/Paris").status().code() == StatusCode::kInvalidArgument);
+  CHECK(!ParseTimestamp("2026-02-30 10:53:11+00:00").ok());
 }
 
 TEST_CASE("the backup for a target is the newest that ended before it") {

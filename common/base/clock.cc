@@ -25,6 +25,85 @@ std::string FormatRfc3339Micro(WallTime t) {
   return buf;
 }
 
+namespace {
+
+// `n` digits at `*at`, advancing past them.
+bool Digits(std::string_view s, size_t* at, size_t n, int* out) {
+  if (*at + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[*at + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *at += n;
+  *out = v;
+  return true;
+}
+
+bool Char(std::string_view s, size_t* at, std::string_view one_of) {
+  if (*at >= s.size() || one_of.find(s[*at]) == std::string_view::npos) return false;
+  ++*at;
+  return true;
+}
+
+bool LeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+// (H. Hinnant's days_from_civil), so no time zone or libc state is involved.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+StatusOr<WallTime> ParseRfc3339(std::string_view s) {
+  auto bad = [&] {
+    return InvalidArgumentError("'" + std::string(s.substr(0, 64)) +
+                                "' is not an RFC 3339 time like 2026-11-25T10:53:11Z");
+  };
+  size_t at = 0;
+  int y, mo, d, h, mi, sec;
+  if (!Digits(s, &at, 4, &y) || !Char(s, &at, "-") || !Digits(s, &at, 2, &mo) || !Char(s, &at, "-") ||
+      !Digits(s, &at, 2, &d) || !Char(s, &at, "Tt ") || !Digits(s, &at, 2, &h) || !Char(s, &at, ":") ||
+      !Digits(s, &at, 2, &mi) || !Char(s, &at, ":") || !Digits(s, &at, 2, &sec)) {
+    return bad();
+  }
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kMonthDays[mo - 1] + (mo == 2 && LeapYear(y)) || h > 23 || mi > 59 ||
+      sec > 60) {  // 60: a leap second, read as the next second
+    return InvalidArgumentError("'" + std::string(s.substr(0, 64)) + "' has a date or time field out of range");
+  }
+  int64_t micros = 0;
+  if (Char(s, &at, ".")) {
+    size_t first = at;
+    for (int scale = 100000; at < s.size() && s[at] >= '0' && s[at] <= '9'; ++at, scale /= 10) {
+      micros += (s[at] - '0') * static_cast<int64_t>(scale);  // digits past the sixth add nothing
+    }
+    if (at == first) return bad();
+  }
+  int64_t offset = 0;
+  if (!Char(s, &at, "Zz")) {
+    const bool west = at < s.size() && s[at] == '-';
+    int oh, om;
+    if (!Char(s, &at, "+-") || !Digits(s, &at, 2, &oh) || !Char(s, &at, ":") || !Digits(s, &at, 2, &om) ||
+        oh > 23 || om > 59) {
+      return bad();
+    }
+    offset = (oh * 3600 + om * 60) * (west ? -1 : 1);
+  }
+  if (at != s.size()) return bad();
+  const int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+                       mi * 60 + sec - offset;
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::seconds(secs) +
+                                                                  std::chrono::microseconds(micros)));
+}
+
 TimerId TimerQueue::Add(MonoTime when, std::function<void()> fn) {
   TimerId id = next_id_++;
   timers_.emplace(Key{when, id}, std::move(fn));

@@ -10,7 +10,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+
+#include "common/base/status.h"
 
 namespace tusk {
 
@@ -23,6 +26,11 @@ using TimerId = uint64_t;
 // "2026-11-25T10:53:11.123456Z" (MicroTime, six fractional digits).
 std::string FormatRfc3339(WallTime t);
 std::string FormatRfc3339Micro(WallTime t);
+// Reads RFC 3339 date-times: "2026-11-25T10:53:11Z", with any fraction of a
+// second (kept to the microsecond) and a "Z" or "+HH:MM" zone; the date and
+// time may be split by a space, as RFC 3339 allows and PostgreSQL and barman
+// write. Anything else, or a field out of range, is an InvalidArgument error.
+StatusOr<WallTime> ParseRfc3339(std::string_view text);
 
 class Clock {
  public:
