@@ -224,6 +224,9 @@ Topology PlanInstances(const ObservedCluster& o, const specs::OperatorSettings& 
         a.expected_target = target;
         plan.actions.push_back(a);
       }
+      // Without a failure recorded it is a switchover someone asked for
+      // (status.targetPrimary written, as `kubectl cnpg promote` does).
+      if (!st.current_primary_failing_since_timestamp) return {kPhaseSwitchover, "Switching over to " + target};
       return {kPhaseFailingOver, "Failing over from " + current + " to " + target};
     }
     status.current_primary = target;

@@ -23,6 +23,7 @@ inline constexpr char kPhaseWaitingForInstances[] = "Waiting for the instances t
 inline constexpr char kPhaseInvalid[] = "Invalid cluster definition";
 inline constexpr char kPhaseCannotCreateObjects[] = "Unable to create required cluster objects";
 inline constexpr char kPhaseFailingOver[] = "Failing over";
+inline constexpr char kPhaseSwitchover[] = "Switchover in progress";
 
 struct Action {
   enum class Kind {

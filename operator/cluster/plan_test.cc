@@ -429,6 +429,15 @@ TEST_CASE("a primary whose postgres is down is failed over to the most advanced 
   }
 }
 
+TEST_CASE("a targetPrimary written while the primary serves reads as a switchover") {
+  ObservedCluster o = HealthyThree();
+  o.cluster.status.target_primary = "cluster-example-2";
+  Plan plan = PlanCluster(o, kSettings);
+  CHECK(plan.status_patch["status"]["phase"] == "Switchover in progress");
+  CHECK(plan.status_patch["status"]["phaseReason"] == "Switching over to cluster-example-2");
+  CHECK(Of(plan, Action::Kind::kPromote).size() == 1);
+}
+
 TEST_CASE("a deleted primary pod is failed over; a slow one is not") {
   ObservedCluster o = HealthyThree();
   SECTION("pod gone") {
