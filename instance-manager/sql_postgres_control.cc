@@ -31,19 +31,19 @@ StatusOr<std::vector<std::string>> SqlPostgresControl::PendingRestartParameters(
 
 StatusOr<std::vector<SlotInfo>> SqlPostgresControl::PhysicalSlots(const std::string& prefix) {
   ASSIGN_OR_RETURN(auto r, loop_.Query("SELECT slot_name, active FROM pg_replication_slots WHERE "
-                                       "slot_type = 'physical' AND starts_with(slot_name, " +
-                                       pg::QuoteLiteral(prefix) + ")"));
+                                       "slot_type = 'physical' AND starts_with(slot_name, $1)",
+                                       {prefix}));
   std::vector<SlotInfo> out;
   for (const auto& row : r.rows) out.push_back({row[0].value_or(""), row[1].value_or("f") == "t"});
   return out;
 }
 
 Status SqlPostgresControl::CreatePhysicalSlot(const std::string& name) {
-  return loop_.Exec("SELECT pg_create_physical_replication_slot(" + pg::QuoteLiteral(name) + ", true)");
+  return loop_.Exec("SELECT pg_create_physical_replication_slot($1, true)", {name});
 }
 
 Status SqlPostgresControl::DropSlot(const std::string& name) {
-  return loop_.Exec("SELECT pg_drop_replication_slot(" + pg::QuoteLiteral(name) + ")");
+  return loop_.Exec("SELECT pg_drop_replication_slot($1)", {name});
 }
 
 Status SqlPostgresControl::Checkpoint() {

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <thread>
 
-#include "common/backup/pg_session.h"
+#include "common/pg/connection.h"
 #include "common/pg/lsn.h"
 #include "common/backup/tar.h"
 #include "common/s3/transfer.h"
@@ -178,25 +178,28 @@ Exclusion ClassifyPath(const std::string& rel, bool is_dir) {
 }
 
 StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout, const BaseBackupOptions& o) {
-  ASSIGN_OR_RETURN(PgSession pg, PgSession::Connect(o.conninfo));
-  ASSIGN_OR_RETURN(auto facts, pg.Query(
+  // One session throughout: pg_backup_stop must run where pg_backup_start ran.
+  pg::Connection session(o.conninfo);
+  RETURN_IF_ERROR(session.Connect());
+  ASSIGN_OR_RETURN(auto facts, session.Query(
       "SELECT pg_is_in_recovery()::text, current_setting('data_directory'), current_setting('server_version_num'), "
       "(SELECT system_identifier::text FROM pg_control_system()), current_setting('config_file'), "
       "current_setting('hba_file'), current_setting('ident_file'), "
       "(SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')"));
-  if (facts.size() != 1 || facts[0].size() != 8) return InternalError("the server facts query returned no row");
-  const bool standby = facts[0][0] == "true";
+  if (facts.rows.size() != 1 || facts.rows[0].size() != 8) return InternalError("the server facts query returned no row");
+  auto fact = [&](size_t k) { return facts.rows[0][k].value_or(""); };
+  const bool standby = fact(0) == "true";
   BackupInfo info;
-  info.pgdata = facts[0][1];
-  const std::string& version = facts[0][2];
+  info.pgdata = fact(1);
+  const std::string version = fact(2);
   if (std::from_chars(version.data(), version.data() + version.size(), info.version).ptr != version.data() + version.size()) {
     return InternalError("server_version_num '" + version + "' is not a number");
   }
-  info.systemid = facts[0][3];
-  info.config_file = facts[0][4];
-  info.hba_file = facts[0][5];
-  info.ident_file = facts[0][6];
-  const std::string& segment_size = facts[0][7];
+  info.systemid = fact(3);
+  info.config_file = fact(4);
+  info.hba_file = fact(5);
+  info.ident_file = fact(6);
+  const std::string segment_size = fact(7);
   auto [seg_end, seg_ec] = std::from_chars(segment_size.data(), segment_size.data() + segment_size.size(),
                                            info.xlog_segment_size);
   if (seg_ec != std::errc() || seg_end != segment_size.data() + segment_size.size() ||
@@ -215,8 +218,8 @@ StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   const auto started = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(info.begin_time, pg.Value(kUtcNow));
-  ASSIGN_OR_RETURN(info.begin_xlog, pg.Value("SELECT pg_backup_start($1, true)::text",
+  ASSIGN_OR_RETURN(info.begin_time, session.Value(kUtcNow));
+  ASSIGN_OR_RETURN(info.begin_xlog, session.Value("SELECT pg_backup_start($1, true)::text",
                                              {"Barman backup cloud " + info.backup_id}));
 
   auto fail = [&](const Status& s) -> Status {
@@ -241,17 +244,18 @@ StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout
   if (s.ok() && ::stat((o.pgdata + "/global/pg_control").c_str(), &ctl) == 0) s = walker.AddFile("global/pg_control", ctl);
   if (!s.ok()) return fail(s);
 
-  auto stop = pg.Query("SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)");
+  auto stop = session.Query("SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)");
   if (!stop.ok()) return fail(stop.status());
-  info.end_xlog = (*stop)[0][0];
-  info.backup_label = (*stop)[0][1];
+  if (stop->rows.size() != 1 || stop->rows[0].size() != 3) return fail(InternalError("pg_backup_stop returned no row"));
+  info.end_xlog = stop->rows[0][0].value_or("");
+  info.backup_label = stop->rows[0][1].value_or("");
   TarEntry label{"backup_label", '0', 0, 0600, root_st.st_uid, root_st.st_gid,
                  static_cast<int64_t>(std::time(nullptr)), ""};
   s = pipe.tar().AddBytes(label, info.backup_label);
   if (s.ok()) s = pipe.Finish();
   if (!s.ok()) return fail(s);
   info.size = pipe.tar().bytes_written();
-  auto end_time = pg.Value(kUtcNow);
+  auto end_time = session.Value(kUtcNow);
   if (!end_time.ok()) return fail(end_time.status());
   info.end_time = *end_time;
 
@@ -273,8 +277,8 @@ StatusOr<BackupInfo> TakeBaseBackup(s3::ObjectStore* store, const Layout& layout
   info.copy_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!standby) {
-    pg.Query("SELECT pg_switch_wal()").status().IgnoreError();
-    pg.Query("SELECT pg_create_restore_point($1)", {"barman_" + info.backup_id}).status().IgnoreError();
+    session.Exec("SELECT pg_switch_wal()").IgnoreError();
+    session.Exec("SELECT pg_create_restore_point($1)", {"barman_" + info.backup_id}).IgnoreError();
   }
   // A backup is usable only with every WAL up to its end in the archive.
   const auto deadline = std::chrono::steady_clock::now() + o.wal_wait;

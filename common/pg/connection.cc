@@ -42,10 +42,20 @@ Status Connection::EnsureConnected() {
   return OkStatus();
 }
 
-StatusOr<QueryResult> Connection::RunOnce(const std::string& sql, bool* connection_lost) {
+StatusOr<QueryResult> Connection::RunOnce(const std::string& sql, const std::vector<std::string>& params,
+                                          bool* connection_lost) {
   *connection_lost = false;
   RETURN_IF_ERROR(EnsureConnected());
-  PGresult* res = PQexec(conn_, sql.c_str());
+  PGresult* res;
+  if (params.empty()) {
+    res = PQexec(conn_, sql.c_str());
+  } else {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p.c_str());
+    res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                       0);
+  }
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
     std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
@@ -78,14 +88,23 @@ StatusOr<QueryResult> Connection::RunOnce(const std::string& sql, bool* connecti
   return out;
 }
 
-StatusOr<QueryResult> Connection::Query(const std::string& sql) {
+StatusOr<QueryResult> Connection::Query(const std::string& sql, const std::vector<std::string>& params) {
   const bool was_connected = connected();
   bool lost = false;
-  auto r = RunOnce(sql, &lost);
+  auto r = RunOnce(sql, params, &lost);
   // A connection that broke since its last use (postgres restarted) gets
   // one fresh attempt; a failure on a fresh connection is final.
-  if (!r.ok() && lost && was_connected) r = RunOnce(sql, &lost);
+  if (!r.ok() && lost && was_connected) r = RunOnce(sql, params, &lost);
   return r;
+}
+
+StatusOr<std::string> Connection::Value(const std::string& sql, const std::vector<std::string>& params) {
+  ASSIGN_OR_RETURN(QueryResult r, Query(sql, params));
+  if (r.rows.size() != 1 || r.columns.size() != 1) {
+    return InternalError(sql + ": expected one value, got " + std::to_string(r.rows.size()) + " rows of " +
+                         std::to_string(r.columns.size()) + " columns");
+  }
+  return r.Scalar();
 }
 
 }  // namespace tusk::pg
