@@ -295,10 +295,13 @@ Tear down:
             print("(the API server does not answer: nothing more to show)", file=sys.stderr)
             return
         sections = [
+            ("operator deployment", ["get", "deployment", "-n", OPERATOR_NS, "tusk-operator", "-o", "wide"]),
             ("operator pods", ["get", "pods", "-n", OPERATOR_NS, "-o", "wide"]),
-            ("operator log (last 40 lines)",
-             ["logs", "-n", OPERATOR_NS, "deploy/tusk-operator", "--tail=40", "--pod-running-timeout=2s"]),
         ]
+        if self.kubectl("get", "pods", "-n", OPERATOR_NS, "-o", "name", check=False).stdout.strip():
+            sections.append(("operator log (last 40 lines)",
+                             ["logs", "-n", OPERATOR_NS, "deploy/tusk-operator", "--tail=40",
+                              "--pod-running-timeout=2s"]))
         if self.operator_restarts():
             sections.append(("operator log before its last restart",
                              ["logs", "-n", OPERATOR_NS, "deploy/tusk-operator", "--previous", "--tail=20",
