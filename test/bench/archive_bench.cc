@@ -323,7 +323,10 @@ int main() {
   auto load_service = ArchiverService::Start(load_socket, &load_archiver);
   if (!load_service.ok()) return Die("service", load_service.status());
   ::chmod(load_socket.c_str(), 0777);
-  std::string command = std::string(TUSK_WAL_ARCHIVE) + " --socket " + load_socket + " %p";
+  // postgres runs the archive_command itself: the tool where it can reach it.
+  auto archive_tool = PostgresExecutable(TUSK_WAL_ARCHIVE, dir->path());
+  if (!archive_tool.ok()) return Die("archive_command", archive_tool.status());
+  std::string command = *archive_tool + " --socket " + load_socket + " %p";
   auto pg = PgServer::Init(dir->Sub("pgdata"), {"archive_mode = on", "archive_command = '" + command + "'",
                                                 "wal_level = replica", "max_wal_size = '2GB'", "synchronous_commit = off"});
   if (!pg.ok()) return Die("initdb", pg.status());

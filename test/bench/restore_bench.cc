@@ -82,7 +82,10 @@ int main() {
                       {"data", {{"jobs", 4}}}};
   const std::string config = dir->Sub("store.json");
   WriteFile(config, j.dump(), 0644).IgnoreError();
-  std::string command = std::string(TUSK_BACKUP_TOOL) + " wal-archive --config " + config + " %p";
+  // postgres runs the archive_command itself: the tool where it can reach it.
+  auto archive_tool = PostgresExecutable(TUSK_BACKUP_TOOL, dir->path());
+  if (!archive_tool.ok()) return Die("archive_command", archive_tool.status());
+  std::string command = *archive_tool + " wal-archive --config " + config + " %p";
   auto pg = PgServer::Init(dir->Sub("pgdata"), {"archive_mode = on", "archive_command = '" + command + "'",
                                                 "wal_level = replica", "max_wal_size = '4GB'"});
   if (!pg.ok()) return Die("initdb", pg.status());

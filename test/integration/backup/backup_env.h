@@ -66,8 +66,17 @@ struct BackupEnv {
     return keys;
   }
 
+  // `binary` where the postgres user can execute it, for what postgres runs
+  // itself (see PostgresExecutable: a checkout under /root is out of its reach).
+  std::string PostgresTool(const std::string& binary) const {
+    auto path = PostgresExecutable(binary, dir.path());
+    INFO(path.status().ToString());
+    REQUIRE(path.ok());
+    return *path;
+  }
+
   std::string ArchiveCommand(const std::string& extra = "") const {
-    return std::string(TUSK_BACKUP_TOOL) + " wal-archive --config " + config + " " + extra + " %p";
+    return PostgresTool(TUSK_BACKUP_TOOL) + " wal-archive --config " + config + " " + extra + " %p";
   }
 
   // The environment barman-cloud's tools need to reach the same store.
@@ -79,7 +88,7 @@ struct BackupEnv {
 
   // Runs the backup tool (as postgres when `as_postgres`), returning its result.
   SubprocessResult Tool(const std::vector<std::string>& args, bool as_postgres = false) const {
-    std::vector<std::string> argv = {TUSK_BACKUP_TOOL};
+    std::vector<std::string> argv = {as_postgres ? PostgresTool(TUSK_BACKUP_TOOL) : std::string(TUSK_BACKUP_TOOL)};
     argv.insert(argv.end(), args.begin(), args.end());
     SubprocessOptions o;
     o.argv = argv;

@@ -255,4 +255,30 @@ StatusOr<SubprocessResult> RunAsPostgres(const std::vector<std::string>& argv, c
   return RunSubprocess(o, timeout);
 }
 
+namespace {
+bool PostgresCanExecute(const std::string& path) {
+  auto r = RunAsPostgres({"/usr/bin/test", "-x", path}, {}, std::chrono::seconds(30));
+  return r.ok() && r->exit.success();
+}
+}  // namespace
+
+StatusOr<std::string> PostgresExecutable(const std::string& binary, const std::string& dir) {
+  if (Postgres().uid == 0) return FailedPreconditionError("there is no 'postgres' user: run `make deps`");
+  if (PostgresCanExecute(binary)) return binary;
+  const size_t slash = binary.rfind('/');
+  const std::string copy = dir + "/" + (slash == std::string::npos ? binary : binary.substr(slash + 1));
+  if (!PathExists(copy)) {
+    ASSIGN_OR_RETURN(std::string bytes, ReadFile(binary));
+    RETURN_IF_ERROR(WriteFile(copy + ".tmp", bytes, 0755));
+    if (::chmod((copy + ".tmp").c_str(), 0755) != 0) return ErrnoError("chmod " + copy + ".tmp", errno);
+    if (::rename((copy + ".tmp").c_str(), copy.c_str()) != 0) return ErrnoError("rename to " + copy, errno);
+  }
+  if (!PostgresCanExecute(copy)) {
+    return FailedPreconditionError("the postgres user can execute neither " + binary + " nor its copy " + copy +
+                                   ": make a directory on the path to the checkout enterable by others "
+                                   "(chmod o+x) or clone the repository under /tmp or /home");
+  }
+  return copy;
+}
+
 }  // namespace tusk::backup::testing

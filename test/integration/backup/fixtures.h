@@ -91,4 +91,13 @@ class PgServer {
 StatusOr<SubprocessResult> RunAsPostgres(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                          std::chrono::seconds timeout);
 
+// A path of `binary` the postgres user can execute, for what postgres runs
+// itself (archive_command, restore_command, a tool run as postgres). A
+// checkout inside a directory only root can enter (a clone under /root, mode
+// 700) leaves build/bin out of postgres' reach, and archive_command would exit
+// 126; then the binary is copied into `dir` (which postgres must be able to
+// enter, e.g. a test's temp dir under /tmp) and the copy's path returned.
+// Otherwise the binary's own path. An error says what to do when neither works.
+StatusOr<std::string> PostgresExecutable(const std::string& binary, const std::string& dir);
+
 }  // namespace tusk::backup::testing

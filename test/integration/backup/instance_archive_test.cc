@@ -75,7 +75,7 @@ TEST_CASE("tusk-instance run archives WAL through its embedded archiver and repo
   // The thin archive_command without --fallback: if the manager's socket
   // were not reachable it would fail, so every stored segment went through
   // the embedded archiver.
-  const std::string archive_command = std::string(TUSK_WAL_ARCHIVE) + " --socket " + socket + " %p";
+  const std::string archive_command = env.PostgresTool(TUSK_WAL_ARCHIVE) + " --socket " + socket + " %p";
   const std::vector<std::string> flags = {
       "--pgdata", node + "/pgdata", "--pod-name", "pg-1", "--cluster-file", cluster.path(),
       "--port", std::to_string(port), "--listen-addresses", "127.0.0.1", "--socket-dir", node + "/run",

@@ -49,8 +49,8 @@ TEST_CASE("WAL archived through the manager's service under pgbench load restore
   REQUIRE(service.ok());
   ::chmod(socket.c_str(), 0777);
   // postgres runs the thin archive_command; the full tool is its fallback.
-  auto pg = PgServer::Init(env.dir.Sub("pgdata"), ConfFor(std::string(TUSK_WAL_ARCHIVE) + " --socket " + socket +
-                                                          " --fallback " + TUSK_BACKUP_TOOL + " %p"));
+  auto pg = PgServer::Init(env.dir.Sub("pgdata"), ConfFor(env.PostgresTool(TUSK_WAL_ARCHIVE) + " --socket " + socket +
+                                                          " --fallback " + env.PostgresTool(TUSK_BACKUP_TOOL) + " %p"));
   REQUIRE(pg.ok());
   { Status st = (*pg)->Start(); INFO(st.ToString()); REQUIRE(st.ok()); }
   const std::string bench = "/usr/lib/postgresql/15/bin/pgbench";
