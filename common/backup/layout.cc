@@ -102,6 +102,15 @@ std::string Layout::WalKey(std::string_view wal_name, Codec codec) const {
 
 std::string Layout::BasePrefix() const { return ServerPrefix() + "base/"; }
 std::string Layout::BackupPrefix(std::string_view id) const { return BasePrefix() + std::string(id) + "/"; }
+std::optional<std::string> Layout::BackupIdOf(std::string_view common_prefix) const {
+  const std::string base = BasePrefix();
+  if (common_prefix.substr(0, base.size()) != base) return std::nullopt;
+  std::string_view id = common_prefix.substr(base.size());
+  if (!id.empty() && id.back() == '/') id.remove_suffix(1);
+  if (id.empty() || id.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(id);
+}
+
 std::string Layout::BackupInfoKey(std::string_view id) const { return BackupPrefix(id) + "backup.info"; }
 std::string Layout::DataTarKey(std::string_view id, Codec codec) const {
   return BackupPrefix(id) + "data.tar" + std::string(CodecExtension(codec));

@@ -54,6 +54,9 @@ class Layout {
   std::string WalKey(std::string_view wal_name, Codec codec) const;
   std::string BasePrefix() const;  // ".../base/"
   std::string BackupPrefix(std::string_view backup_id) const;
+  // The backup id of a listing's common prefix (".../base/<id>/"); nullopt
+  // for a prefix that is not one, whatever the store returned.
+  std::optional<std::string> BackupIdOf(std::string_view common_prefix) const;
   std::string BackupInfoKey(std::string_view backup_id) const;
   std::string DataTarKey(std::string_view backup_id, Codec codec) const;
 

@@ -10,6 +10,7 @@
 #include "common/backup/compression.h"
 #include "common/backup/config.h"
 #include "common/backup/layout.h"
+#include "common/backup/retention.h"
 #include "common/backup/tar.h"
 #include "common/base/files.h"
 #include "test/unit/fuzz_inputs.h"
@@ -99,6 +100,24 @@ TEST_CASE("timestamps, LSNs, WAL names, destinations fuzz: a value or an error")
   for (const auto& in : Inputs(23, {"s3://bucket/path/"}, "s3:/bucket", 24)) {
     REQUIRE_NOTHROW(ParseDestinationPath(in).status().IgnoreError());
   }
+}
+
+TEST_CASE("retention policies and listed backup prefixes fuzz: a value or an error") {
+  for (const auto& in : Inputs(24, {"30d", "4w", "3m"}, "0123456789dwm-+ ", 24)) {
+    REQUIRE_NOTHROW(ParseRetentionPolicy(in).status().IgnoreError());
+  }
+  for (const auto& huge : HugeNumbers()) {
+    INFO(huge);
+    CHECK(!ParseRetentionPolicy(huge + "d").ok());  // std::stol threw on the first of these
+  }
+  CHECK(ParseRetentionPolicy("30d").value_or(std::chrono::seconds(0)) == std::chrono::hours(24 * 30));
+  const Layout layout({"bucket", "path"}, "server");
+  for (const auto& in : Inputs(25, {"path/server/base/20261125T105311/"}, "path/server/base/0123T", 48)) {
+    REQUIRE_NOTHROW(layout.BackupIdOf(in));
+  }
+  CHECK(layout.BackupIdOf("path/server/base/20261125T105311/").value_or("") == "20261125T105311");
+  CHECK(!layout.BackupIdOf("p/").has_value());  // shorter than the base prefix: substr threw
+  CHECK(!layout.BackupIdOf("path/server/base/").has_value());
 }
 
 TEST_CASE("object store configuration fuzz: any JSON or non-JSON is a config or an error") {

@@ -40,13 +40,13 @@ StatusOr<std::vector<BackupInfo>> ListBackups(s3::ObjectStore* store, const Layo
   ASSIGN_OR_RETURN(auto listing, store->List(layout.BasePrefix(), "/"));
   std::vector<BackupInfo> out;
   for (const auto& prefix : listing.common_prefixes) {
-    std::string id = prefix.substr(layout.BasePrefix().size());
-    if (!id.empty() && id.back() == '/') id.pop_back();
-    auto text = store->Get(layout.BackupInfoKey(id));
+    auto id = layout.BackupIdOf(prefix);
+    if (!id) continue;
+    auto text = store->Get(layout.BackupInfoKey(*id));
     if (!text.ok()) continue;  // a backup still uploading has no backup.info yet
     auto info = ParseBackupInfo(*text);
     if (!info.ok() || info->status != "DONE") continue;
-    info->backup_id = id;
+    info->backup_id = *id;
     out.push_back(std::move(*info));
   }
   std::sort(out.begin(), out.end(), [](const BackupInfo& a, const BackupInfo& b) { return a.backup_id < b.backup_id; });

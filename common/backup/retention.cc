@@ -1,17 +1,24 @@
 #include "common/backup/retention.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace tusk::backup {
 
 StatusOr<std::chrono::seconds> ParseRetentionPolicy(const std::string& policy) {
   if (policy.size() < 2) return InvalidArgumentError("retention policy '" + policy + "' must look like 30d, 4w or 3m");
   char unit = policy.back();
-  std::string digits = policy.substr(0, policy.size() - 1);
-  if (!std::all_of(digits.begin(), digits.end(), ::isdigit)) {
+  std::string_view digits = std::string_view(policy).substr(0, policy.size() - 1);
+  long n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec == std::errc::invalid_argument || end != digits.data() + digits.size() || digits[0] == '-') {
     return InvalidArgumentError("retention policy '" + policy + "' must look like 30d, 4w or 3m");
   }
-  long n = std::stol(digits);
+  // Bounded so the window in seconds cannot overflow (100000 months is
+  // about 8500 years).
+  if (ec == std::errc::result_out_of_range || n > 100000) {
+    return InvalidArgumentError("retention policy '" + policy + "' is longer than any backup will be kept");
+  }
   if (n <= 0) return InvalidArgumentError("retention policy must be positive");
   const long day = 86400;
   switch (unit) {
@@ -58,13 +65,13 @@ StatusOr<RetentionPlan> ApplyRetention(s3::ObjectStore* store, const Layout& lay
   ASSIGN_OR_RETURN(auto dirs, store->List(layout.BasePrefix(), "/"));
   std::vector<BackupInfo> backups;
   for (const auto& prefix : dirs.common_prefixes) {
-    std::string id = prefix.substr(layout.BasePrefix().size());
-    if (!id.empty() && id.back() == '/') id.pop_back();
-    auto text = store->Get(layout.BackupInfoKey(id));
+    auto id = layout.BackupIdOf(prefix);
+    if (!id) continue;
+    auto text = store->Get(layout.BackupInfoKey(*id));
     if (!text.ok()) continue;
     auto info = ParseBackupInfo(*text);
     if (!info.ok()) continue;
-    info->backup_id = id;
+    info->backup_id = *id;
     backups.push_back(*info);
   }
   ASSIGN_OR_RETURN(auto wals, store->List(layout.WalsPrefix()));
