@@ -17,7 +17,7 @@ DEB_PACKAGES := \
 	python3 python3-kubernetes python3-yaml barman-cli-cloud \
 	iproute2 iptables util-linux procps psmisc openssl curl ca-certificates nodejs
 
-.PHONY: all deps build test unit bench demo demo-down clean
+.PHONY: all deps build test unit bench demo demo-down sanitize tsan clean
 
 all: build
 
@@ -64,5 +64,20 @@ demo: build
 demo-down:
 	@BUILD_DIR=$(BUILD_DIR) python3 tools/demo.py down
 
+# AddressSanitizer + UBSan over the unit and integration tests, and
+# ThreadSanitizer over the unit tests of the threaded modules, each in its own
+# build directory (a full build each: run before a release, not in CI).
+sanitize:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUSK_SANITIZE=address,undefined
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --output-on-failure -L 'unit|integration'
+
+tsan:
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUSK_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS) --target tusk_common_k8s_test tusk_instance_test tusk_operator_instance_test tusk_operator_cluster_test
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure \
+		-R '^(tusk_common_k8s_test|tusk_instance_test|tusk_operator_instance_test|tusk_operator_cluster_test)'
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan
