@@ -52,13 +52,23 @@ bool ControlledBy(const k8s::CachedObject& o, const std::string& uid) {
   return false;
 }
 
-// The objects in `cache` of this cluster (namespace + label), controlled by it.
+// The objects in `cache` of this cluster (namespace + label), controlled by
+// it. Those labelled for it but controlled by another Cluster (one deleted
+// and re-created under the same name, its objects not yet collected) go to
+// `foreign`.
 std::vector<k8s::CachedObject> Owned(const k8s::ObjectCache* cache, const std::string& ns, const std::string& name,
-                                     const std::string& uid) {
+                                     const std::string& uid, std::vector<std::string>* foreign = nullptr) {
   std::vector<k8s::CachedObject> out;
   if (!cache) return out;
   for (auto& o : cache->ByLabel(specs::kClusterLabel, name)) {
-    if (o.namespace_ == ns && ControlledBy(o, uid)) out.push_back(std::move(o));
+    if (o.namespace_ != ns) continue;
+    if (ControlledBy(o, uid)) {
+      out.push_back(std::move(o));
+      continue;
+    }
+    bool other_cluster = false;
+    for (const auto& owner : o.owners) other_cluster |= owner.controller && owner.kind == "Cluster";
+    if (other_cluster && foreign) foreign->push_back(o.name);
   }
   return out;
 }
@@ -128,7 +138,7 @@ StatusOr<ObservedCluster> ClusterController::Observe(const Json& object) {
     i.name = specs::InstanceName(name, serial);
     return i;
   };
-  for (const auto& pod : Owned(caches_.pods, ns, name, uid)) {
+  for (const auto& pod : Owned(caches_.pods, ns, name, uid, &o.foreign)) {
     auto serial = specs::SerialOf(name, pod.name);
     if (!serial) continue;
     auto json = pod.Decode();
@@ -144,7 +154,7 @@ StatusOr<ObservedCluster> ClusterController::Observe(const Json& object) {
     i.legacy_role_label = labels[specs::kLegacyRoleLabel];
     i.pod = std::move(*json);
   }
-  for (const auto& pvc : Owned(caches_.pvcs, ns, name, uid)) {
+  for (const auto& pvc : Owned(caches_.pvcs, ns, name, uid, &o.foreign)) {
     if (auto serial = specs::SerialOf(name, pvc.name)) {
       ObservedInstance& i = instance(*serial);
       i.data_pvc = true;
@@ -153,13 +163,13 @@ StatusOr<ObservedCluster> ClusterController::Observe(const Json& object) {
       if (auto s = specs::SerialOf(name, pvc.name.substr(0, pvc.name.size() - 4))) instance(*s).wal_pvc = true;
     }
   }
-  for (const auto& s : Owned(caches_.services, ns, name, uid)) o.services.insert(s.name);
-  for (const auto& s : Owned(caches_.secrets, ns, name, uid)) o.secrets.insert(s.name);
-  for (const auto& p : Owned(caches_.pdbs, ns, name, uid)) o.pdbs.insert(p.name);
+  for (const auto& s : Owned(caches_.services, ns, name, uid, &o.foreign)) o.services.insert(s.name);
+  for (const auto& s : Owned(caches_.secrets, ns, name, uid, &o.foreign)) o.secrets.insert(s.name);
+  for (const auto& p : Owned(caches_.pdbs, ns, name, uid, &o.foreign)) o.pdbs.insert(p.name);
   const std::string sa = specs::InstanceServiceAccountName(o.cluster);
-  for (const auto& s : Owned(caches_.service_accounts, ns, name, uid)) o.service_account |= s.name == sa;
-  for (const auto& r : Owned(caches_.roles, ns, name, uid)) o.role |= r.name == name;
-  for (const auto& r : Owned(caches_.role_bindings, ns, name, uid)) o.role_binding |= r.name == name;
+  for (const auto& s : Owned(caches_.service_accounts, ns, name, uid, &o.foreign)) o.service_account |= s.name == sa;
+  for (const auto& r : Owned(caches_.roles, ns, name, uid, &o.foreign)) o.role |= r.name == name;
+  for (const auto& r : Owned(caches_.role_bindings, ns, name, uid, &o.foreign)) o.role_binding |= r.name == name;
   // Secrets the user brings are not ours to cache: ask for each by name.
   std::vector<std::optional<std::string>> user = {o.cluster.spec.initdb_secret, o.cluster.spec.superuser_secret};
   if (const auto& certs = o.cluster.spec.certificates) {
@@ -226,7 +236,7 @@ k8s::ReconcileResult ClusterController::Reconcile(const std::string& key) {
   }
   // Instance reports and object events drive the next reconcile; a slow
   // periodic one catches anything a lost event would leave behind.
-  return {OkStatus(), std::chrono::minutes(5)};
+  return {OkStatus(), plan.requeue_after.count() > 0 ? plan.requeue_after : Duration(std::chrono::minutes(5))};
 }
 
 Status ClusterController::Apply(const ObservedCluster& o, const Plan& plan, const log::Logger& logger) {

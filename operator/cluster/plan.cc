@@ -441,6 +441,17 @@ Plan PlanCluster(const ObservedCluster& o, const specs::OperatorSettings& settin
     // changed or removed until the spec is fixed.
     topology = {kPhaseInvalid, o.spec_error};
     plan.events.push_back({"Warning", "InvalidSpec", o.spec_error});
+  } else if (!o.foreign.empty()) {
+    // A Cluster deleted and re-created under the same name: its old objects
+    // carry the names this one needs (and the old CA would sign the new
+    // certificates). Wait for the garbage collector; each deletion it makes
+    // wakes this reconcile.
+    std::string list;
+    for (size_t k = 0; k < o.foreign.size() && k < 5; ++k) list += (k ? ", " : "") + o.foreign[k];
+    if (o.foreign.size() > 5) list += ", ...";
+    topology = {c.status.phase.value_or(kPhaseSettingUpPrimary),
+                "Waiting for the objects of a deleted Cluster of the same name to be removed: " + list};
+    plan.requeue_after = std::chrono::seconds(1);
   } else if (auto missing = MissingUserSecrets(o); !missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;

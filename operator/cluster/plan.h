@@ -5,6 +5,7 @@
 // secret action is applied).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,8 @@ struct Plan {
   std::vector<Event> events;
   // Why the plan is what it is, for the log ("creating replica pg-3").
   std::string summary;
+  // > 0: reconcile again after this long even if nothing is heard.
+  Duration requeue_after{0};
 };
 
 // Everything the Cluster needs next. `settings` are the operator's.

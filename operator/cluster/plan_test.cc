@@ -342,6 +342,19 @@ TEST_CASE("a pod the scheduler refuses is named with the reason, once") {
   CHECK(PlanCluster(o, kSettings).events.empty());
 }
 
+TEST_CASE("a re-created Cluster waits for the old one's objects to be collected") {
+  ObservedCluster o;
+  o.cluster = Example();
+  o.now = kNow;
+  o.foreign = {"cluster-example-ca", "cluster-example-rw"};
+  Plan plan = PlanCluster(o, kSettings);
+  CHECK(plan.actions.empty());
+  CHECK(plan.requeue_after > Duration(0));
+  CHECK(plan.status_patch["status"]["phaseReason"] ==
+        "Waiting for the objects of a deleted Cluster of the same name to be removed: cluster-example-ca, "
+        "cluster-example-rw");
+}
+
 TEST_CASE("enableSuperuserAccess adds the superuser secret") {
   ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}}, {{"enableSuperuserAccess", true}}));
   CHECK(Created(PlanCluster(o, kSettings), "secrets") == std::vector<std::string>{"cluster-example-superuser"});
