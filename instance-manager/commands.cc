@@ -102,6 +102,11 @@ int RunCommand(const std::vector<std::string>& args) {
   // Again on every start: the certificates dir is an emptyDir, and the
   // secrets may have been rotated since init.
   if (Status st = InstallCertificates(o, tools); !st.ok()) return Finish(st, logger);
+  if (auto stale = RemoveStalePidFile(o.pgdata); !stale.ok()) {
+    return Finish(stale.status(), logger);
+  } else if (*stale) {
+    logger.Info("removed the postmaster.pid of a postgres that is not running", {{"pgdata", o.pgdata}});
+  }
   // Outlives the desired-state source, whose informer waits on it.
   RealClock clock;
   auto desired = OpenDesiredState(o, clock);

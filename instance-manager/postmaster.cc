@@ -163,4 +163,28 @@ bool ChildPostmaster::ReportsReady() const {
   return state.rfind("ready", 0) == 0 || state.rfind("standby", 0) == 0;
 }
 
+StatusOr<bool> RemoveStalePidFile(const std::string& pgdata) {
+  const std::string path = pgdata + "/postmaster.pid";
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status().code() == StatusCode::kNotFound ? StatusOr<bool>(false) : text.status();
+  long pid = 0;
+  for (char c : text->substr(0, text->find('\n'))) {
+    if (c < '0' || c > '9' || pid > 4194304) {
+      pid = 0;
+      break;
+    }
+    pid = pid * 10 + (c - '0');
+  }
+  if (pid > 0) {
+    auto comm = ReadFile("/proc/" + std::to_string(pid) + "/comm");
+    char mine[64] = {0}, theirs[64] = {0};
+    ssize_t a = ::readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1);
+    ssize_t b = ::readlink(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), theirs, sizeof(theirs) - 1);
+    bool live_postgres = comm.ok() && comm->rfind("postgres", 0) == 0 && a > 0 && b > 0 && std::string(mine) == theirs;
+    if (live_postgres) return false;
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("removing " + path, errno);
+  return true;
+}
+
 }  // namespace tusk::instance

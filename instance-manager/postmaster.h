@@ -46,6 +46,14 @@ class Postmaster {
   virtual bool ReportsReady() const = 0;
 };
 
+// Removes PGDATA/postmaster.pid when the postgres it names is not running
+// here. After a crash the file survives on the volume; in the restarted
+// container its PID may be one of the manager's own threads, and postgres
+// (and pg_rewind's crash recovery) would then refuse to start. A live
+// postgres counts only if it shares this process's mount namespace (it could
+// be using this data directory). True when a stale file was removed.
+StatusOr<bool> RemoveStalePidFile(const std::string& pgdata);
+
 // postgres as a direct child of the manager: own process group, the
 // manager's death kills it, output on a pipe.
 class ChildPostmaster final : public Postmaster {

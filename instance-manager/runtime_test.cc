@@ -14,6 +14,7 @@
 #include "instance-manager/certificates.h"
 #include "instance-manager/child_reaper.h"
 #include "instance-manager/desired_state.h"
+#include "instance-manager/postmaster.h"
 #include "instance-manager/status_hub.h"
 
 namespace tusk::instance {
@@ -151,6 +152,42 @@ TEST_CASE("the status hub wakes watchers on change only") {
   CHECK(hub.WaitNewer(v1_version, std::chrono::seconds(10)) == v1_version + 1);
   t.join();
   CHECK(hub.Latest().current_lsn() == "0/3000000");
+}
+
+TEST_CASE("a postmaster.pid left by a dead postgres is removed; a live postgres's is kept") {
+  auto dir = TempDir::Make("tusk-pidfile");
+  REQUIRE(dir.ok());
+  const std::string pidfile = dir->Sub("postmaster.pid");
+  CHECK(RemoveStalePidFile(dir->path()).value() == false);  // none
+
+  // After a container restart the PID may be one of our own threads: not postgres.
+  REQUIRE(WriteFile(pidfile, std::to_string(::getpid()) + "\n/var/lib/postgresql/data/pgdata\n", 0600).ok());
+  CHECK(RemoveStalePidFile(dir->path()).value() == true);
+  CHECK(::access(pidfile.c_str(), F_OK) != 0);
+
+  REQUIRE(WriteFile(pidfile, "garbage\n", 0600).ok());
+  CHECK(RemoveStalePidFile(dir->path()).value() == true);
+
+  // A process named postgres in this mount namespace may be using the directory.
+  const std::string fake = dir->Sub("postgres");
+  REQUIRE(::system(("cp /bin/sleep " + fake).c_str()) == 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::execl(fake.c_str(), "postgres", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  REQUIRE(child > 0);
+  for (int i = 0; i < 200; ++i) {  // until the exec has happened
+    auto comm = ReadFile("/proc/" + std::to_string(child) + "/comm");
+    if (comm.ok() && comm->rfind("postgres", 0) == 0) break;
+    ::usleep(5000);
+  }
+  REQUIRE(WriteFile(pidfile, std::to_string(child) + "\n", 0600).ok());
+  CHECK(RemoveStalePidFile(dir->path()).value() == false);
+  CHECK(::access(pidfile.c_str(), F_OK) == 0);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  CHECK(RemoveStalePidFile(dir->path()).value() == true);
 }
 
 }  // namespace tusk::instance
