@@ -321,7 +321,10 @@ Topology SettledTopology(const ObservedCluster& o) {
   std::string joining;
   bool all_ready = !o.instances.empty();
   for (const auto& [serial, i] : o.instances) {
-    all_ready = all_ready && i.pod_ready;
+    // Ready by the kubelet's probe and by the instance's own report, so the
+    // status never says healthy while instancesStatus does not.
+    const bool reported = i.report && i.report->connected && i.report->status && i.report->status->ready();
+    all_ready = all_ready && i.pod_ready && reported;
     if (!i.pod_ready && i.name != primary && i.pod_phase == "Pending") {
       joining += (joining.empty() ? "Creating replica " : ", ") + i.name + "-join";
     }
@@ -457,6 +460,9 @@ Plan PlanCluster(const ObservedCluster& o, const specs::OperatorSettings& settin
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
     topology = {kPhaseCannotCreateObjects, "Secret " + list + " not found in namespace " + Namespace(c)};
     plan.events.push_back({"Warning", "MissingSecret", topology.reason});
+    // A Secret the user creates carries no label of ours, so no informer
+    // event brings this Cluster back: look again shortly.
+    plan.requeue_after = std::chrono::seconds(2);
     PlanSupportObjects(o, settings, plan);
   } else {
     PlanSupportObjects(o, settings, plan);

@@ -228,6 +228,17 @@ TEST_CASE("a healthy, unchanging cluster plans nothing and writes no status") {
   CHECK(again.events.empty());
 }
 
+TEST_CASE("not healthy while an instance has not reported ready, even if its pod is") {
+  ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}, {"currentPrimary", "cluster-example-1"},
+                                          {"latestGeneratedNode", 2}}, {{"instances", 2}}));
+  AddInstance(o, 1, Report(true));
+  AddInstance(o, 2, std::nullopt);
+  o.instances[2].pod_ready = true;  // the probe passed before the first report reached the operator
+  Plan plan = PlanCluster(o, kSettings);
+  CHECK(plan.status_patch["status"]["phase"] == "Waiting for the instances to become active");
+  CHECK(plan.status_patch["status"]["instancesStatus"]["failed"] == Json::array({"cluster-example-2"}));
+}
+
 TEST_CASE("standbys still in their init containers read as replicas being created") {
   ObservedCluster o = Settled(WithStatus({{"targetPrimary", "cluster-example-1"}, {"currentPrimary", "cluster-example-1"},
                                           {"latestGeneratedNode", 3}}));
@@ -322,6 +333,8 @@ TEST_CASE("a Secret the user names must exist before any instance is created") {
   CHECK(plan.status_patch["status"]["phaseReason"] == "Secret my-app not found in namespace default");
   REQUIRE(plan.events.size() == 1);
   CHECK(plan.events[0].reason == "MissingSecret");
+
+  CHECK(plan.requeue_after == std::chrono::seconds(2));  // nothing else wakes it when the Secret appears
 
   o.secrets.insert("my-app");
   CHECK(Created(PlanCluster(o, kSettings), "pods") == std::vector<std::string>{"cluster-example-1"});
