@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "localkube"))
 
 from harness import wait_for  # noqa: E402
-from lkcase import PodCluster, condition, phase, require_environment  # noqa: E402
+from lkcase import LocalkubeCase, condition, phase, require_environment  # noqa: E402
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 OPERATOR_YAML = os.path.join(ROOT, "manifests", "operator.yaml")
@@ -46,34 +46,21 @@ def decode(secret):
     return {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
 
 
-class OperatorCase(unittest.TestCase):
-    """One localkube with the operator installed per class."""
+class OperatorCase(LocalkubeCase):
+    """One localkube (3 nodes, checked for leftovers when done) with the
+    operator installed, per class."""
 
     OPERATOR_READY_S = 180
 
     @classmethod
     def setUpClass(cls):
         skip_unless_possible()
-        cls.cluster = PodCluster(nodes=3).__enter__()
-        cls.addClassCleanup(cls._stop_and_check)
+        super().setUpClass()
         c = cls.cluster
-        wait_for(lambda: len(cls.ready_nodes()) == 3, timeout=60, interval=0.2, what="3 Ready nodes")
         c.kubectl("apply", "-f", OPERATOR_YAML)
         crds = [line.split("/", 1)[1] for line in c.kubectl("get", "crd", "-o", "name").stdout.split()]
         c.kubectl("wait", "--for=condition=established", "--timeout=60s", *["crd/" + n for n in crds])
         cls.wait_operator_ready()
-
-    @classmethod
-    def _stop_and_check(cls):
-        res, left = cls.cluster.stop_and_check()
-        problems = ([f"localkube stop exited {res.returncode}: {res.stderr.strip()}"] if res.returncode else []) + left
-        if problems:
-            raise AssertionError(f"localkube stop --dir {cls.cluster.dir} left:\n  " + "\n  ".join(problems))
-
-    @classmethod
-    def ready_nodes(cls):
-        nodes = cls.cluster.kubectl_json("get", "nodes")["items"]
-        return [n["metadata"]["name"] for n in nodes if condition(n, "Ready") == "True"]
 
     # --- the operator ------------------------------------------------------
 
