@@ -165,6 +165,10 @@ StatusOr<ObservedCluster> ClusterController::Observe(const Json& object) {
   }
   for (const auto& s : Owned(caches_.services, ns, name, uid, &o.foreign)) o.services.insert(s.name);
   for (const auto& s : Owned(caches_.secrets, ns, name, uid, &o.foreign)) o.secrets.insert(s.name);
+  if (o.secrets.count(specs::CaSecretName(name))) {
+    std::lock_guard lock(mu_);
+    new_cas_.erase(uid);  // the cache has it now
+  }
   for (const auto& p : Owned(caches_.pdbs, ns, name, uid, &o.foreign)) o.pdbs.insert(p.name);
   const std::string sa = specs::InstanceServiceAccountName(o.cluster);
   for (const auto& s : Owned(caches_.service_accounts, ns, name, uid, &o.foreign)) o.service_account |= s.name == sa;
@@ -213,23 +217,27 @@ k8s::ReconcileResult ClusterController::Reconcile(const std::string& key) {
     monitor_.Untrack(key);
     std::lock_guard lock(mu_);
     expected_.erase(key);
-    new_cas_.erase(key);
     return {};
   }
   const auto slash = key.find('/');
   log::Logger logger = log_.With({{"namespace", key.substr(0, slash)}, {"cluster", key.substr(slash + 1)}});
-  auto observed = Observe(*cached);
-  if (!observed.ok()) {
-    logger.Warn("cannot read the Cluster", {{"error", observed.status().message()}});
-    events_.Record(*cached, k8s::kEventWarning, "InvalidSpec", observed.status().message()).IgnoreError();
-    return {};  // a new version of the object brings a new reconcile
+  Plan plan;
+  Status applied = ReconcileObject(*cached, logger, &plan);
+  if (applied.code() == StatusCode::kConflict) {
+    // The plan was made from a Cluster older than the API server's. Usually
+    // the cache catches up within milliseconds and the retry sees it; when
+    // it lags (seen after a Cluster was deleted and re-created under the
+    // same name) reconcile once from a fresh read instead of waiting for it.
+    auto fresh = client_.Get(k8s::CnpgResource("clusters").InNamespace(key.substr(0, slash)).Named(key.substr(slash + 1)));
+    if (fresh.ok() && (fresh->value("/metadata/uid"_json_pointer, "") != cached->value("/metadata/uid"_json_pointer, "") ||
+                       fresh->value("/metadata/resourceVersion"_json_pointer, "") !=
+                           cached->value("/metadata/resourceVersion"_json_pointer, ""))) {
+      logger.Info("the Cluster cache is behind the API server; reconciling from a fresh read",
+                  {{"cached_uid", cached->value("/metadata/uid"_json_pointer, "")},
+                   {"uid", fresh->value("/metadata/uid"_json_pointer, "")}});
+      applied = ReconcileObject(*fresh, logger, &plan);
+    }
   }
-  Plan plan = PlanCluster(*observed, config_.settings);
-  if (!plan.actions.empty() || !plan.status_patch.is_null()) {
-    logger.Info("reconciling", {{"plan", plan.summary}, {"actions", plan.actions.size()},
-                                {"status", !plan.status_patch.is_null()}});
-  }
-  Status applied = Apply(*observed, plan, logger);
   if (!applied.ok()) {
     logger.Warn("reconcile failed", {{"error", applied.message()}});
     return {applied, {}};
@@ -237,6 +245,21 @@ k8s::ReconcileResult ClusterController::Reconcile(const std::string& key) {
   // Instance reports and object events drive the next reconcile; a slow
   // periodic one catches anything a lost event would leave behind.
   return {OkStatus(), plan.requeue_after.count() > 0 ? plan.requeue_after : Duration(std::chrono::minutes(5))};
+}
+
+Status ClusterController::ReconcileObject(const Json& object, const log::Logger& logger, Plan* plan) {
+  auto observed = Observe(object);
+  if (!observed.ok()) {
+    logger.Warn("cannot read the Cluster", {{"error", observed.status().message()}});
+    events_.Record(object, k8s::kEventWarning, "InvalidSpec", observed.status().message()).IgnoreError();
+    return OkStatus();  // a new version of the object brings a new reconcile
+  }
+  *plan = PlanCluster(*observed, config_.settings);
+  if (!plan->actions.empty() || !plan->status_patch.is_null()) {
+    logger.Info("reconciling", {{"plan", plan->summary}, {"actions", plan->actions.size()},
+                                {"status", !plan->status_patch.is_null()}});
+  }
+  return Apply(*observed, *plan, logger);
 }
 
 Status ClusterController::Apply(const ObservedCluster& o, const Plan& plan, const log::Logger& logger) {
@@ -269,7 +292,8 @@ Status ClusterController::Apply(const ObservedCluster& o, const Plan& plan, cons
 
 StatusOr<Json> ClusterController::MakeSecret(const ObservedCluster& o, const Action& action) {
   const api::Cluster& c = o.cluster;
-  const std::string key = c.metadata.namespace_.value_or("default") + "/" + *c.metadata.name;
+  // By uid: a Cluster re-created under the same name has a CA of its own.
+  const std::string key = c.metadata.uid.value_or("");
   if (action.kind == Action::Kind::kCreateCredentials) {
     ASSIGN_OR_RETURN(std::string password, specs::GeneratePassword(random_));
     return specs::CredentialsSecret(c, action.credentials, password, config_.settings);

@@ -54,6 +54,8 @@ class ClusterController {
   StatusOr<ObservedCluster> Observe(const Json& object);
 
  private:
+  // Observe, plan and apply one version of the Cluster.
+  Status ReconcileObject(const Json& object, const log::Logger& logger, Plan* plan);
   Status Apply(const ObservedCluster& observed, const Plan& plan, const log::Logger& logger);
   Status ApplyAction(const ObservedCluster& observed, const Action& action, const log::Logger& logger);
   StatusOr<Json> MakeSecret(const ObservedCluster& observed, const Action& action);
@@ -73,7 +75,8 @@ class ClusterController {
   std::mutex mu_;
   // Cluster key -> pods created and not yet seen in the cache, with when.
   std::map<std::string, std::map<std::string, MonoTime>> expected_;
-  // CA created in this process, by Cluster key, until the cache has it.
+  // CAs created in this process, by Cluster uid (a few hundred bytes each;
+  // the cache may not have the Secret yet when the leaves are signed).
   std::map<std::string, tls::CertifiedKey> new_cas_;
 };
 
