@@ -32,7 +32,9 @@ std::optional<std::string> PrimaryFailure(const ObservedCluster& o) {
   if (i->pod_terminating) return "the primary's pod " + primary + " is being deleted";
   if (i->report && i->report->connected && i->report->status) {
     const auto& s = *i->report->status;
-    if (!s.postgres_running() && !s.fenced()) return "postgres is not running on " + primary;
+    // Only an unexpected exit: a planned stop (a restart for a parameter,
+    // a rewind) comes back by itself and must not cost a failover.
+    if (!s.postgres_running() && s.phase() == pb::PHASE_FAILED) return "postgres exited unexpectedly on " + primary;
     return std::nullopt;
   }
   if (!i->pod_ready && i->report && !i->report->connected) {

@@ -12,8 +12,8 @@
 namespace tusk::op::cluster {
 
 // Why the current primary is taken as failed, or nullopt while it serves.
-// Only positive evidence counts: its pod is gone or terminating, its
-// instance reports postgres down, or its readiness probe fails while its
+// Only positive evidence counts: its pod is gone, its instance reports
+// that postgres exited unexpectedly, or its readiness probe fails while its
 // status stream is broken too. A primary that is merely slow to answer the
 // operator is not failed over (it may still be accepting writes).
 std::optional<std::string> PrimaryFailure(const ObservedCluster& observed);

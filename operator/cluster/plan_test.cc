@@ -409,9 +409,10 @@ std::vector<Action> Of(const Plan& plan, Action::Kind kind) {
   return out;
 }
 
-TEST_CASE("a primary whose postgres is down is failed over to the most advanced standby") {
+TEST_CASE("a primary whose postgres died is failed over to the most advanced standby") {
   ObservedCluster o = HealthyThree();
   o.instances[1].report->status->set_postgres_running(false);
+  o.instances[1].report->status->set_phase(pb::PHASE_FAILED);
   o.instances[1].pod_ready = false;
   Plan plan = PlanCluster(o, kSettings);
   const Json& st = plan.status_patch["status"];
@@ -422,6 +423,7 @@ TEST_CASE("a primary whose postgres is down is failed over to the most advanced 
   CHECK(!st.contains("currentPrimary"));  // unchanged until the target serves
   REQUIRE(plan.events.size() == 1);
   CHECK(plan.events[0].reason == "FailingOver");
+  CHECK(plan.events[0].message.find("postgres exited unexpectedly on cluster-example-1") != std::string::npos);
   CHECK(plan.events[0].message.find("received 0/3000200") != std::string::npos);
   CHECK(plan.events[0].message.find("cluster-example-2: behind cluster-example-3") != std::string::npos);
   // The old primary leaves -rw at once: no pod is labelled primary meanwhile.
@@ -484,9 +486,19 @@ TEST_CASE("a deleted primary pod is failed over; a slow one is not") {
   }
 }
 
+TEST_CASE("a primary stopped on purpose (a restart for a parameter) is not failed over") {
+  ObservedCluster o = HealthyThree();
+  o.instances[1].report->status->set_postgres_running(false);
+  o.instances[1].report->status->set_phase(pb::PHASE_STOPPED);
+  o.instances[1].pod_ready = false;
+  Plan plan = PlanCluster(o, kSettings);
+  CHECK((plan.status_patch.is_null() || !plan.status_patch["status"].contains("targetPrimary")));
+}
+
 TEST_CASE("failover candidates: fenced, unreachable and (with required durability) asynchronous standbys are passed over") {
   ObservedCluster o = HealthyThree();
   o.instances[1].report->status->set_postgres_running(false);
+  o.instances[1].report->status->set_phase(pb::PHASE_FAILED);
   SECTION("fenced") {
     o.cluster.metadata.annotations = std::map<std::string, std::string>{{"cnpg.io/fencedInstances", "[\"cluster-example-3\"]"}};
     CHECK(PlanCluster(o, kSettings).status_patch["status"]["targetPrimary"] == "cluster-example-2");
