@@ -1,54 +1,10 @@
 #include "test/localkube/node/local_cluster.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <filesystem>
 
 #include "common/base/files.h"
 
 namespace tusk::localkube {
-
-namespace {
-// Where the copy goes: one pod-running localkube per machine holds
-// /run/localkube/pods.lock, so one fixed path serves.
-constexpr char kStagedBuild[] = "/run/localkube/build";
-
-// Every directory from / down to `dir` lets others search it, and `dir` lets
-// them read.
-bool OthersCanEnter(const std::filesystem::path& dir) {
-  std::filesystem::path p;
-  for (const auto& part : dir) {
-    p /= part;
-    struct stat st;
-    if (::stat(p.c_str(), &st) != 0 || !(st.st_mode & S_IXOTH)) return false;
-  }
-  struct stat st;
-  return ::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IROTH);
-}
-}  // namespace
-
-StatusOr<std::string> ReachableBuildDir(const std::string& build_dir, const std::string& staging, bool* copied) {
-  namespace fs = std::filesystem;
-  *copied = false;
-  const fs::path bin = fs::path(build_dir) / "bin";
-  if (!fs::is_directory(bin) || OthersCanEnter(bin)) return build_dir;
-  RETURN_IF_ERROR(RemoveAll(staging));
-  std::error_code ec;
-  fs::create_directories(fs::path(staging) / "bin", ec);
-  if (ec) return InternalError("creating " + staging + ": " + ec.message());
-  for (const auto& entry : fs::directory_iterator(bin, ec)) {
-    if (!entry.is_regular_file()) continue;
-    const fs::path to = fs::path(staging) / "bin" / entry.path().filename();
-    fs::copy_file(entry.path(), to, fs::copy_options::overwrite_existing, ec);
-    if (ec) return InternalError("copying " + entry.path().string() + ": " + ec.message());
-    ::chmod(to.c_str(), 0755);
-  }
-  if (ec) return InternalError("listing " + bin.string() + ": " + ec.message());
-  for (const fs::path& d : {fs::path(staging), fs::path(staging) / "bin"}) ::chmod(d.c_str(), 0755);
-  *copied = true;
-  return staging;
-}
 
 StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(Api* api, const LocalClusterConfig& config) {
   if (::geteuid() != 0) {
@@ -56,9 +12,6 @@ StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(Api* api, const Loca
   }
   if (config.nodes < 1) return InvalidArgumentError("a cluster needs at least one node");
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(api));
-  bool copied = false;
-  ASSIGN_OR_RETURN(const std::string build_dir, ReachableBuildDir(config.build_dir, kStagedBuild, &copied));
-  if (copied) cluster->staged_build_ = build_dir;
   ASSIGN_OR_RETURN(cluster->network_, ClusterNetwork::Create(api, {config.network, config.api_port}));
   for (int i = 1; i <= config.nodes; ++i) {
     NodeAgentConfig nc;
@@ -71,7 +24,7 @@ StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(Api* api, const Loca
     RETURN_IF_ERROR(MakeDirs(kc.state_dir));
     kc.host_ip = cluster->network_->host_ip();
     kc.image_table_path = config.image_table_path;
-    kc.build_dir = build_dir;
+    kc.build_dir = config.build_dir;
     kc.kubernetes_service_host = cluster->network_->kubernetes_service_ip();
     kc.kubernetes_service_port = 443;
     auto agent = std::make_unique<NodeAgent>(api, cluster->clock_, cluster->network_->bridge(), cluster->objects_,
@@ -90,7 +43,6 @@ LocalCluster::~LocalCluster() {
   if (network_) network_->StopWatching();
   agents_.clear();
   network_.reset();
-  if (!staged_build_.empty()) RemoveAll(staged_build_).IgnoreError();
 }
 
 std::string LocalCluster::host_ip() const { return network_->host_ip(); }

@@ -30,12 +30,6 @@ struct LocalClusterConfig {
   std::string build_dir = TUSK_BUILD_DIR;
 };
 
-// ${BUILD} of the image table as pods can reach it: `build_dir` itself when
-// every user may enter it, else a copy of its bin/ under `staging` (a
-// checkout under root's mode-700 home hides build/bin from the images'
-// users). Sets *copied when it made the copy.
-StatusOr<std::string> ReachableBuildDir(const std::string& build_dir, const std::string& staging, bool* copied);
-
 class LocalCluster {
  public:
   // Cleans up what a dead run left (BridgeNetwork::Cleanup of the prefix),
@@ -71,7 +65,6 @@ class LocalCluster {
   ApiObjectSource objects_;
   RealProbeRunner probes_;
   std::unique_ptr<ClusterNetwork> network_;
-  std::string staged_build_;  // removed with the cluster, when made
   std::vector<std::unique_ptr<NodeAgent>> agents_;
 };
 
