@@ -230,10 +230,12 @@ def run(c, floors):
              timeout=60, interval=0.2, what="3 Ready nodes")
     c.kubectl("apply", "-f", OPERATOR_YAML)
     c.kubectl("wait", "--for=condition=available", "--timeout=180s", "-n", "tusk-system", "deployment/tusk-operator")
-    operator = pids_of("tusk-operator", "--leader-elect")
-    if len(operator) != 1:
-        raise RuntimeError(f"expected one tusk-operator process, found {operator}")
-    operator = operator[0]
+    def operator_pid():
+        found = pids_of("tusk-operator", "--leader-elect")
+        if len(found) != 1:
+            raise RuntimeError(f"expected one tusk-operator process, found {found}")
+        return found[0]
+    first_operator = operator_pid()
 
     times = []
     for i in range(RUNS):
@@ -264,13 +266,16 @@ def run(c, floors):
 
     instance = [p for p in pids_of("tusk-instance", "run")]
     report("instance.pod_rss_mib", max(rss_mib(p) for p in instance), "MiB", pods=len(instance), what="max VmRSS")
-    report("operator.rss_1_cluster_mib", rss_mib(operator), "MiB", clusters=1)
+    operator = operator_pid()
+    restarts = 0 if operator == first_operator else 1
+    report("operator.rss_1_cluster_mib", rss_mib(operator), "MiB", clusters=1, operator_restarted=restarts)
 
     names = [f"bench-{i}" for i in range(MANY - 1)]
     for n in names:
         c.kubectl("apply", "-f", "-", input=json.dumps(cluster_doc(n, 1)))
     wait_for(lambda: all(healthy(c, n, 1) for n in names), timeout=600, interval=1.0, what=f"{MANY} healthy clusters")
     time.sleep(5)  # let the caches and streams settle
+    operator = operator_pid()
     report("operator.rss_20_clusters_mib", rss_mib(operator), "MiB", clusters=MANY,
            instances=len(pids_of("tusk-instance", "run")))
 
