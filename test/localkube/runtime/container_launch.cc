@@ -97,11 +97,6 @@ std::vector<Op> PlanRoot(const LaunchSpec& spec) {
     if (!overridden) MirrorHostEntry(root, entry.path().string(), &ops);
   }
   for (const auto& [name, source] : spec.etc_files) Bind(root, source, "/etc/" + name, true, &ops);
-  for (const auto& dir : spec.host_dirs) {
-    bool covered = false;
-    for (const char* top : kHostRootDirs) covered = covered || dir.rfind(std::string(top) + "/", 0) == 0;
-    if (!covered) Bind(root, dir, dir, true, &ops);
-  }
   ops.push_back({Op::kMkdir, In(root, "/dev"), "", 0, 0755});
   ops.push_back({Op::kTmpfs, "tmpfs", In(root, "/dev"), MS_NOSUID, 0755});
   for (const char* dev : kDevices) {
@@ -130,6 +125,15 @@ std::vector<Op> PlanRoot(const LaunchSpec& spec) {
   ops.push_back({Op::kMkdir, In(root, "/var/log"), "", 0, 0755});
   // Debian-built PostgreSQL puts its socket here by default.
   ops.push_back({Op::kMkdir, In(root, "/run/postgresql"), "", 0, 01777});
+  // The image's program directories last: one under /root, /tmp, /home,
+  // /run or /var (a checkout in root's home, say) would otherwise be hidden
+  // by the tmpfs mounted there above. Inside, the path's directories are the
+  // tmpfs's, so a host directory only root may enter does not hide it either.
+  for (const auto& dir : spec.host_dirs) {
+    bool covered = false;
+    for (const char* top : kHostRootDirs) covered = covered || dir.rfind(std::string(top) + "/", 0) == 0;
+    if (!covered) Bind(root, dir, dir, true, &ops);
+  }
   return ops;
 }
 
