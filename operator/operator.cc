@@ -84,9 +84,7 @@ struct Counters {
 class Controllers {
  public:
   Controllers(k8s::KubeClient& client, Clock& clock, const OperatorOptions& options, Counters& counters)
-      : client_(client),
-        clock_(clock),
-        counters_(counters),
+      : counters_(counters),
         informers_(client, clock),
         queue_(clock),
         instance_client_(MakeGrpcInstanceClient()),
@@ -119,8 +117,8 @@ class Controllers {
     cluster::ControllerConfig config;
     config.settings = options.settings;
     config.defaults = options.defaults;
-    controller_ = std::make_unique<cluster::ClusterController>(client, clock, events_, *instance_client_, monitor_, random_, caches,
-                                                               std::move(config));
+    controller_ = std::make_unique<cluster::ClusterController>(client, clock, events_, *instance_client_, monitor_,
+                                                               random_, caches, std::move(config));
     workers_count_ = options.workers;
   }
 
@@ -150,8 +148,6 @@ class Controllers {
   size_t queue_depth() const { return queue_.Len(); }
 
  private:
-  k8s::KubeClient& client_;
-  Clock& clock_;
   Counters& counters_;
   log::Logger log_{"operator"};
   k8s::InformerFactory informers_;
