@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "common/base/cli.h"
+
 #include "instance-manager/metrics.h"
 
 namespace tusk::instance {
@@ -48,11 +50,8 @@ HttpServer::HttpServer(StatusHub* hub, Clock* clock)
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return InvalidArgumentError("--http-address: expected HOST:PORT");
-  std::string host = address.substr(0, colon);
-  int port = std::atoi(address.substr(colon + 1).c_str());
-  if (!server_->bind_to_port(host.c_str(), port)) return UnavailableError("cannot listen on " + address);
+  ASSIGN_OR_RETURN(HostPort hp, ParseHostPortFlag("http-address", address));
+  if (!server_->bind_to_port(hp.host.c_str(), hp.port)) return UnavailableError("cannot listen on " + address);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return OkStatus();
 }

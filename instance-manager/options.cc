@@ -3,7 +3,6 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdlib>
 
 namespace tusk::instance {
@@ -39,28 +38,6 @@ const char kFlagsHelp[] = R"(Flags (defaults are the in-pod ones):
   --log-level, --log-format
 )";
 
-namespace {
-
-StatusOr<int> ParseInt(const std::string& flag, const std::string& v) {
-  int out = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || end != v.data() + v.size()) {
-    return InvalidArgumentError("--" + flag + ": not a number: \"" + v + "\"");
-  }
-  return out;
-}
-
-StatusOr<HostPort> ParseHostPort(const std::string& flag, const std::string& v) {
-  auto colon = v.rfind(':');
-  if (colon == std::string::npos) return InvalidArgumentError("--" + flag + ": expected HOST:PORT, got " + v);
-  HostPort hp;
-  hp.host = v.substr(0, colon);
-  ASSIGN_OR_RETURN(hp.port, ParseInt(flag, v.substr(colon + 1)));
-  return hp;
-}
-
-}  // namespace
-
 std::string Options::LocalConninfo() const {
   return "host=" + socket_dir + " port=" + std::to_string(port) +
          " user=postgres dbname=postgres application_name=tusk-instance connect_timeout=5";
@@ -77,7 +54,7 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   if (const char* e = std::getenv("PGDATA")) o.pgdata = e;
   if (const char* e = std::getenv("POD_NAME")) o.pod_name = e;
   if (const char* e = std::getenv("PGPORT")) {
-    ASSIGN_OR_RETURN(o.port, ParseInt("PGPORT", e));
+    ASSIGN_OR_RETURN(o.port, ParseIntFlag("PGPORT", e));
   }
   if (const char* e = std::getenv("CLUSTER_NAME")) o.cluster_name = e;
   if (const char* e = std::getenv("NAMESPACE")) o.namespace_ = e;
@@ -119,7 +96,7 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     if (auto it = strings.find(name); it != strings.end()) {
       *it->second = value;
     } else if (name == "port") {
-      ASSIGN_OR_RETURN(o.port, ParseInt(name, value));
+      ASSIGN_OR_RETURN(o.port, ParseIntFlag(name, value));
     } else if (name == "replication-auth") {
       if (value == "cert") {
         o.replication_auth = pg::ReplicationAuth::kCertificate;
@@ -131,7 +108,7 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (name == "peer") {
       auto eq = value.find('=');
       if (eq == std::string::npos) return InvalidArgumentError("--peer: expected NAME=HOST:PORT");
-      ASSIGN_OR_RETURN(o.peers[value.substr(0, eq)], ParseHostPort(name, value.substr(eq + 1)));
+      ASSIGN_OR_RETURN(o.peers[value.substr(0, eq)], ParseHostPortFlag(name, value.substr(eq + 1)));
     } else {
       return InvalidArgumentError("unknown flag --" + name + " (see --help)");
     }

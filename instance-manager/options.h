@@ -9,16 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "common/base/cli.h"
 #include "common/base/status.h"
 #include "common/pg/config_render.h"
 #include "operator/specs/specs.h"
 
 namespace tusk::instance {
 
-struct HostPort {
-  std::string host;
-  int port = 5432;
-};
+using ::tusk::HostPort;
 
 struct Options {
   std::string pgdata = op::specs::kPgData;

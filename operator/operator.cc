@@ -10,7 +10,9 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
+#include "common/base/cli.h"
 #include "common/k8s/config.h"
 #include "common/k8s/events.h"
 #include "common/k8s/http_kube_client.h"
@@ -56,16 +58,6 @@ std::vector<std::string> SplitList(const std::string& s) {
     if (!item.empty()) out.push_back(item);
   }
   return out;
-}
-
-StatusOr<std::pair<std::string, int>> SplitAddress(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return InvalidArgumentError("address \"" + address + "\" is not HOST:PORT");
-  try {
-    return std::make_pair(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
-  } catch (...) {
-    return InvalidArgumentError("address \"" + address + "\" has no valid port");
-  }
 }
 
 long ResidentBytes() {
@@ -168,9 +160,10 @@ class HttpEndpoint {
   explicit HttpEndpoint(std::string name) : name_(std::move(name)) {}
   ~HttpEndpoint() { Stop(); }
   httplib::Server& server() { return server_; }
-  Status Start(const std::string& address) {
-    ASSIGN_OR_RETURN(auto hp, SplitAddress(address));
-    if (!server_.bind_to_port(hp.first, hp.second)) {
+  // `flag` names the address in errors ("health-address").
+  Status Start(const std::string& flag, const std::string& address) {
+    ASSIGN_OR_RETURN(HostPort hp, ParseHostPortFlag(flag, address));
+    if (!server_.bind_to_port(hp.host, hp.port)) {
       return UnavailableError("cannot listen for " + name_ + " on " + address);
     }
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -223,7 +216,7 @@ StatusOr<OperatorOptions> ParseOperatorOptions(const std::vector<std::string>& a
       ASSIGN_OR_RETURN(o.metrics_address, take());
     } else if (flag == "--workers") {
       ASSIGN_OR_RETURN(std::string n, take());
-      o.workers = std::atoi(n.c_str());
+      ASSIGN_OR_RETURN(o.workers, ParseIntFlag("workers", n));
       if (o.workers < 1 || o.workers > 64) return InvalidArgumentError("--workers must be between 1 and 64");
     } else if (flag == "--log-level") {
       ASSIGN_OR_RETURN(o.log_level, take());
@@ -298,8 +291,9 @@ int RunOperator(const OperatorOptions& options) {
     gauge("process_resident_memory_bytes", "resident set size", "gauge", static_cast<double>(ResidentBytes()));
     res.set_content(out.str(), "text/plain; version=0.0.4");
   });
-  for (auto [endpoint, address] : {std::pair{&health, options.health_address}, {&metrics, options.metrics_address}}) {
-    if (Status st = endpoint->Start(address); !st.ok()) {
+  for (auto [endpoint, flag, address] : {std::tuple{&health, "health-address", options.health_address},
+                                         {&metrics, "metrics-address", options.metrics_address}}) {
+    if (Status st = endpoint->Start(flag, address); !st.ok()) {
       log.Error("cannot serve", {{"error", st.message()}});
       return 2;
     }

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "common/base/status.h"
 
 namespace tusk {
 
@@ -11,5 +14,15 @@ namespace tusk {
 // nullopt when neither was asked for.
 std::optional<int> HandleStandardFlags(std::string_view program, std::string_view usage, int argc,
                                        char** argv);
+
+struct HostPort {
+  std::string host;
+  int port = 5432;
+};
+
+// A flag's whole value as a decimal int; the error names --flag.
+StatusOr<int> ParseIntFlag(std::string_view flag, std::string_view value);
+// A flag's "HOST:PORT" (the last colon splits); the error names --flag.
+StatusOr<HostPort> ParseHostPortFlag(std::string_view flag, std::string_view value);
 
 }  // namespace tusk
